@@ -1,0 +1,1 @@
+"""Code the portal's Lambda functions share: settings, AWS clients, domain errors and data access."""
