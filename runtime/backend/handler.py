@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from backend.routers import catalog, me, system
+from backend.routers import accounts, catalog, me, system
 from portal_common.errors import PortalError
 from portal_common.settings import settings
 
@@ -30,6 +30,7 @@ app = APIGatewayRestResolver(enable_validation=True, cors=_cors(), strip_prefixe
 app.include_router(system.router)
 app.include_router(me.router)
 app.include_router(catalog.router)
+app.include_router(accounts.router)
 system.bind(app)
 
 
