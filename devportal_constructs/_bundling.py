@@ -13,11 +13,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import weakref
 from pathlib import Path
 
 import jsii
-from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling, Stack
 from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
 
 from ._assets import runtime_dir
 
@@ -29,6 +31,7 @@ _LOCK_FILE = "requirements.txt"
 _SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 _SKIPPED_SUFFIXES = (".pyc", ".pyo")
 CACHE_ENV = "DEVPORTAL_BUNDLE_CACHE"
+_COMPLETE_MARKER = ".complete"
 
 
 def _source_files(root: Path) -> list[Path]:
@@ -96,18 +99,18 @@ def build_bundle(root: Path, destination: Path) -> None:
 def cached_bundle(root: Path) -> Path:
     """The cached bundle for `root`, built first when the cache does not hold it yet."""
     entry = cache_root() / bundle_hash(root)
-    if (entry / ".complete").exists():
+    if (entry / _COMPLETE_MARKER).exists():
         return entry
     entry.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=entry.parent))
     try:
         build_bundle(root, staging)
-        (staging / ".complete").write_text("")
+        (staging / _COMPLETE_MARKER).write_text("")
         try:
             staging.rename(entry)
         except OSError:
             # Another synth finished the same bundle first; its copy is as good as ours.
-            if not (entry / ".complete").exists():
+            if not (entry / _COMPLETE_MARKER).exists():
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -120,23 +123,29 @@ class _LocalPythonBundling:
         self._root = root
 
     def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
-        shutil.copytree(cached_bundle(self._root), output_dir, dirs_exist_ok=True)
+        shutil.copytree(
+            cached_bundle(self._root),
+            output_dir,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(_COMPLETE_MARKER),
+        )
         return True
 
 
-_CODE_CACHE: dict[Path, tuple[str, lambda_.Code]] = {}
+_CODE_PER_STACK: weakref.WeakKeyDictionary[Stack, lambda_.Code] = weakref.WeakKeyDictionary()
 
 
-def lambda_code() -> lambda_.Code:
-    """The shared Lambda code asset. Every portal function points at a handler inside it."""
-    root = runtime_dir()
-    asset_hash = bundle_hash(root)
-    cached = _CODE_CACHE.get(root)
-    if cached is None or cached[0] != asset_hash:
+def lambda_code(scope: Construct) -> lambda_.Code:
+    """The shared Lambda code asset of `scope`'s stack. Every portal function points at a handler in it."""
+    # A code asset belongs to one stack, so each stack gets its own, all with the same hash and bundle.
+    stack = Stack.of(scope)
+    code = _CODE_PER_STACK.get(stack)
+    if code is None:
+        root = runtime_dir()
         code = lambda_.Code.from_asset(
             str(root),
             asset_hash_type=AssetHashType.CUSTOM,
-            asset_hash=asset_hash,
+            asset_hash=bundle_hash(root),
             exclude=["__pycache__", "*.pyc", "requirements.*"],
             bundling=BundlingOptions(
                 # Never started: the local bundling below always succeeds or raises.
@@ -144,9 +153,8 @@ def lambda_code() -> lambda_.Code:
                 local=_LocalPythonBundling(root),
             ),
         )
-        cached = (asset_hash, code)
-        _CODE_CACHE[root] = cached
-    return cached[1]
+        _CODE_PER_STACK[stack] = code
+    return code
 
 
 def _lock() -> None:

@@ -129,7 +129,7 @@ def portal_function(
         construct_id,
         runtime=LAMBDA_RUNTIME,
         architecture=LAMBDA_ARCHITECTURE,
-        code=lambda_code(),
+        code=lambda_code(scope),
         handler=handler,
         description=f"Developer portal: {description}",
         role=role,

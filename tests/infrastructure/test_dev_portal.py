@@ -1,0 +1,316 @@
+"""DevPortal with no props and with every option on: the resources, their secure defaults, and the wiring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk.assertions import Match, Template
+
+from devportal_constructs import CustomDomainOptions, DevPortal, MarketplaceOptions
+
+from tests.infrastructure.synth import portal_stack
+
+CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+TOPIC_ARN = "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-abc123"
+WEB_ACL_ARN = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/portal/a1b2c3d4"
+
+
+def every_option(stack: Stack) -> DevPortal:
+    return DevPortal(
+        stack,
+        "DevPortal",
+        site_bucket_name="example-portal-site",
+        artifacts_bucket_name="example-portal-artifacts",
+        cognito_domain_prefix="example-portal",
+        account_registration_mode="request",
+        allowed_email_domains=["example.com"],
+        admin_email="portal-admin@example.com",
+        custom_domain=CustomDomainOptions(
+            domain_name="developer.example.com",
+            certificate=acm.Certificate.from_certificate_arn(stack, "Certificate", CERTIFICATE_ARN),
+            create_hosted_zone=True,
+        ),
+        static_asset_rebuild_mode="overwrite-content",
+        static_asset_rebuild_token="2026-12-03",
+        marketplace=MarketplaceOptions(subscription_topic_arns=[TOPIC_ARN], product_codes={"abc123": "plan1"}),
+        web_acl_arn=WEB_ACL_ARN,
+    )
+
+
+@pytest.fixture(scope="module")
+def full_portal() -> tuple[Stack, DevPortal, Template]:
+    return portal_stack(every_option)
+
+
+def resources_of(template: Template, resource_type: str) -> dict[str, Any]:
+    return template.find_resources(resource_type)
+
+
+def role_logical_id(stack: Stack, function: Any) -> str:
+    return stack.resolve(function.role.node.default_child.logical_id)
+
+
+def statements_of_role(template: Template, role_id: str) -> list[dict[str, Any]]:
+    statements = []
+    for policy in resources_of(template, "AWS::IAM::Policy").values():
+        roles = [role.get("Ref") for role in policy["Properties"].get("Roles", [])]
+        if role_id in roles:
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def actions_of(statement: dict[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
+def test_minimal_portal_has_every_part(minimal_portal: tuple[Stack, DevPortal, Template]) -> None:
+    # Given a DevPortal with no props
+    _, _, template = minimal_portal
+    # Then it holds the catalog, identity, backend and hosting, and no marketplace
+    template.resource_count_is("AWS::Cognito::UserPool", 1)
+    template.resource_count_is("AWS::Cognito::UserPoolClient", 1)
+    template.resource_count_is("AWS::Cognito::UserPoolDomain", 1)
+    template.resource_count_is("AWS::Cognito::UserPoolGroup", 2)
+    template.resource_count_is("AWS::ApiGateway::RestApi", 1)
+    template.resource_count_is("AWS::ApiGateway::Authorizer", 1)
+    template.resource_count_is("AWS::CloudFront::Distribution", 1)
+    template.resource_count_is("AWS::CloudFront::OriginAccessControl", 1)
+    template.resource_count_is("AWS::CloudFront::ResponseHeadersPolicy", 1)
+    template.resource_count_is("AWS::DynamoDB::GlobalTable", 2)
+    template.resource_count_is("AWS::SQS::Queue", 0)
+    template.resource_count_is("AWS::SNS::Subscription", 0)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 0)
+
+
+def test_every_function_is_python_on_arm64_traced_with_its_own_log_group(
+    minimal_portal: tuple[Stack, DevPortal, Template],
+) -> None:
+    _, portal, template = minimal_portal
+    own_functions = [
+        portal.catalog.catalog_updater,
+        portal.backend.function,
+        portal.identity.pre_sign_up_function,
+        portal.identity.post_confirmation_function,
+        portal.identity.pre_token_generation_function,
+        portal.site.content_renderer,
+        portal.site.seeder,
+    ]
+    stack = Stack.of(portal)
+    functions = resources_of(template, "AWS::Lambda::Function")
+    for function in own_functions:
+        properties = functions[stack.resolve(function.node.default_child.logical_id)]["Properties"]
+        assert properties["Runtime"] == "python3.14"
+        assert properties["Architectures"] == ["arm64"]
+        assert properties["TracingConfig"] == {"Mode": "Active"}
+        assert properties["LoggingConfig"]["LogFormat"] == "JSON"
+        assert "LogGroup" in properties["LoggingConfig"]
+    template.all_resources_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
+
+
+def test_tables_are_on_demand_encrypted_recoverable_and_retained(
+    minimal_portal: tuple[Stack, DevPortal, Template],
+) -> None:
+    _, _, template = minimal_portal
+    template.all_resources_properties(
+        "AWS::DynamoDB::GlobalTable",
+        {
+            "BillingMode": "PAY_PER_REQUEST",
+            "SSESpecification": {"SSEEnabled": True},
+            "Replicas": [
+                Match.object_like(
+                    {
+                        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                        "DeletionProtectionEnabled": True,
+                    }
+                )
+            ],
+        },
+    )
+    template.all_resources("AWS::DynamoDB::GlobalTable", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+
+
+def test_stateful_resources_are_retained_by_default(minimal_portal: tuple[Stack, DevPortal, Template]) -> None:
+    _, _, template = minimal_portal
+    for resource_type in ("AWS::S3::Bucket", "AWS::Cognito::UserPool", "AWS::Logs::LogGroup"):
+        template.all_resources(resource_type, {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+    template.has_resource_properties("AWS::Cognito::UserPool", {"DeletionProtection": "ACTIVE"})
+
+
+def test_buckets_are_private_encrypted_versioned_and_refuse_plain_http(
+    minimal_portal: tuple[Stack, DevPortal, Template],
+) -> None:
+    _, _, template = minimal_portal
+    template.all_resources_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "BucketEncryption": Match.object_like({"ServerSideEncryptionConfiguration": Match.any_value()}),
+            "VersioningConfiguration": {"Status": "Enabled"},
+        },
+    )
+    for policy in resources_of(template, "AWS::S3::BucketPolicy").values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert any(
+            statement["Effect"] == "Deny"
+            and statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+            for statement in statements
+        )
+
+
+def test_api_routes_need_a_cognito_token_except_the_public_ones(
+    minimal_portal: tuple[Stack, DevPortal, Template],
+) -> None:
+    _, _, template = minimal_portal
+    methods = resources_of(template, "AWS::ApiGateway::Method").values()
+    by_type: dict[str, list[str]] = {}
+    for method in methods:
+        properties = method["Properties"]
+        by_type.setdefault(properties["AuthorizationType"], []).append(properties["HttpMethod"])
+    assert by_type["COGNITO_USER_POOLS"] == ["ANY"]
+    assert sorted(by_type["NONE"]) == sorted(["GET", "GET"] + ["OPTIONS"] * by_type["NONE"].count("OPTIONS"))
+    template.has_resource_properties(
+        "AWS::ApiGateway::Authorizer", {"Type": "COGNITO_USER_POOLS", "IdentitySource": "method.request.header.Authorization"}
+    )
+
+
+def test_api_stage_is_traced_and_writes_access_logs(minimal_portal: tuple[Stack, DevPortal, Template]) -> None:
+    _, _, template = minimal_portal
+    template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "StageName": "prod",
+            "TracingEnabled": True,
+            "AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value(), "Format": Match.any_value()}),
+        },
+    )
+
+
+def test_user_pool_signs_in_by_email_with_a_strong_password(
+    minimal_portal: tuple[Stack, DevPortal, Template],
+) -> None:
+    _, _, template = minimal_portal
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool",
+        {
+            "UsernameAttributes": ["email"],
+            "UsernameConfiguration": {"CaseSensitive": False},
+            "AutoVerifiedAttributes": ["email"],
+            "Policies": {"PasswordPolicy": Match.object_like({"MinimumLength": 12})},
+            "MfaConfiguration": "OPTIONAL",
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Cognito::UserPoolClient", {"GenerateSecret": False, "AllowedOAuthFlows": ["code"]}
+    )
+
+
+def test_backend_role_reaches_only_its_tables_pool_and_bucket(
+    minimal_portal: tuple[Stack, DevPortal, Template],
+) -> None:
+    stack, portal, template = minimal_portal
+    statements = statements_of_role(template, role_logical_id(stack, portal.backend.function))
+    tables = {stack.resolve(table.table_arn)["Fn::GetAtt"][0] for table in (portal.backend.accounts_table, portal.backend.feedback_table)}
+    dynamo = [statement for statement in statements if any(a.startswith("dynamodb:") for a in actions_of(statement))]
+    referenced = {
+        resource["Fn::GetAtt"][0]
+        for statement in dynamo
+        for resource in statement["Resource"]
+        if isinstance(resource, dict) and "Fn::GetAtt" in resource
+    }
+    assert referenced == tables
+    cognito = [statement for statement in statements if any(a.startswith("cognito-idp:") for a in actions_of(statement))]
+    assert cognito and all(
+        statement["Resource"] == stack.resolve(portal.identity.user_pool.user_pool_arn) for statement in cognito
+    )
+    apigateway = [s for s in statements if any(a.startswith("apigateway:") for a in actions_of(s))]
+    assert apigateway and all("*" != resource for statement in apigateway for resource in statement["Resource"])
+
+
+def test_catalog_updater_reads_the_artifacts_bucket_and_the_usage_plans(
+    minimal_portal: tuple[Stack, DevPortal, Template],
+) -> None:
+    stack, portal, template = minimal_portal
+    statements = statements_of_role(template, role_logical_id(stack, portal.catalog.catalog_updater))
+    bucket_id = stack.resolve(portal.catalog.artifacts_bucket.bucket_arn)["Fn::GetAtt"][0]
+    s3 = [statement for statement in statements if any(a.startswith("s3:") for a in actions_of(statement))]
+    assert s3 and all(bucket_id in str(statement["Resource"]) for statement in s3)
+
+
+def test_no_statement_grants_every_resource_except_where_aws_requires_it(
+    minimal_portal: tuple[Stack, DevPortal, Template], full_portal: tuple[Stack, DevPortal, Template]
+) -> None:
+    # X-Ray and CloudFront invalidation status accept no resource but "*"; S3 notification configuration is set
+    # by aws-cdk-lib's handler on the portal's buckets. Anything else with "*" is a finding.
+    allowed = {
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "cloudfront:GetInvalidation",
+        "cloudfront:CreateInvalidation",
+        "s3:PutBucketNotification",
+    }
+    for _, _, template in (minimal_portal, full_portal):
+        for policy in resources_of(template, "AWS::IAM::Policy").values():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                if "*" in resources:
+                    assert set(actions_of(statement)) <= allowed, statement
+
+
+def test_full_portal_has_marketplace_feedback_and_domain(full_portal: tuple[Stack, DevPortal, Template]) -> None:
+    _, _, template = full_portal
+    template.resource_count_is("AWS::SNS::Topic", 1)
+    template.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "portal-admin@example.com"}
+    )
+    template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "lambda", "TopicArn": TOPIC_ARN})
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"Threshold": 1})
+    template.has_resource_properties(
+        "AWS::CloudFront::Distribution",
+        {"DistributionConfig": Match.object_like({"Aliases": ["developer.example.com"], "WebACLId": WEB_ACL_ARN})},
+    )
+    template.has_resource_properties("AWS::Route53::HostedZone", {"Name": "developer.example.com."})
+    template.has_resource_properties("AWS::S3::Bucket", {"BucketName": "example-portal-site"})
+    template.has_resource_properties("AWS::Cognito::UserPoolDomain", {"Domain": "example-portal"})
+    template.has_output("CustomWebsiteURL", {"Value": "https://developer.example.com"})
+    template.has_output("WebsiteURL", {"Value": "https://developer.example.com"})
+
+
+def test_default_cognito_prefix_differs_between_portals_and_avoids_reserved_words() -> None:
+    def two_portals(stack: Stack) -> tuple[DevPortal, DevPortal]:
+        return DevPortal(stack, "DevPortal"), DevPortal(stack, "AwsCognitoPortal")
+
+    _, _, template = portal_stack(two_portals)
+    domains = [resource["Properties"]["Domain"] for resource in resources_of(template, "AWS::Cognito::UserPoolDomain").values()]
+    assert len(domains) == 2 and domains[0] != domains[1]
+    literal_parts = [part for domain in domains for part in domain["Fn::Join"][1] if isinstance(part, str)]
+    assert all(word not in part for part in literal_parts for word in ("aws", "amazon", "cognito"))
+    template.has_output("WebsiteURL", {})
+    template.has_output("AwsCognitoPortalWebsiteURL", {})
+
+
+def public_attributes(obj: object) -> dict[str, Any]:
+    names = [name for name in dir(obj) if not name.startswith("_") and name not in ("node",)]
+    values = {}
+    for name in names:
+        value = getattr(obj, name)
+        if callable(value) and not hasattr(value, "node"):
+            continue
+        values[name] = value
+    return values
+
+
+def test_every_public_attribute_is_set(full_portal: tuple[Stack, DevPortal, Template]) -> None:
+    _, portal, _ = full_portal
+    children = ("catalog", "identity", "backend", "marketplace", "custom_domain", "site")
+    for owner in (portal, *(getattr(portal, child) for child in children)):
+        for name, value in public_attributes(owner).items():
+            assert value is not None, f"{type(owner).__name__}.{name} is None with every option on"
