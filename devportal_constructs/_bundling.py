@@ -78,9 +78,7 @@ def build_bundle(root: Path, destination: Path) -> None:
     """Install the pinned dependencies and copy the sources of `root` into `destination`."""
     requirements = root / _LOCK_FILE
     destination.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        pip_install_command(requirements, destination), capture_output=True, text=True, check=False
-    )
+    result = subprocess.run(pip_install_command(requirements, destination), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(
             f"Building the Lambda bundle failed: pip could not install {requirements} for "

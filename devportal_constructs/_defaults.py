@@ -62,9 +62,7 @@ def access_logs_bucket(scope: Construct, construct_id: str, *, removal_policy: R
         versioned=True,
         removal_policy=removal_policy,
         lifecycle_rules=[
-            s3.LifecycleRule(
-                expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30)
-            )
+            s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))
         ],
     )
     acknowledge(bucket, "S1", "This bucket receives the access logs; logging it to itself would loop.")
@@ -84,9 +82,7 @@ def table(
         scope,
         construct_id,
         partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
-        sort_key=(
-            None if sort_key is None else dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING)
-        ),
+        sort_key=(None if sort_key is None else dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING)),
         billing=dynamodb.Billing.on_demand(),
         encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
@@ -114,9 +110,7 @@ def portal_function(
     The role starts empty apart from writing its own log group and X-Ray traces; everything else is granted
     to it by name, so no managed policy with account-wide rights is attached.
     """
-    log_group = logs.LogGroup(
-        scope, f"{construct_id}Logs", retention=log_retention, removal_policy=removal_policy
-    )
+    log_group = logs.LogGroup(scope, f"{construct_id}Logs", retention=log_retention, removal_policy=removal_policy)
     role = iam.Role(
         scope,
         f"{construct_id}Role",

@@ -66,7 +66,9 @@ def bucket_name_problem(name: str) -> str | None:
     return None
 
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -85,10 +87,7 @@ COGNITO_RESERVED_WORDS = ("aws", "amazon", "cognito")
 def cognito_prefix_problem(prefix: str) -> str | None:
     """Why Cognito would refuse this hosted-domain prefix, or None when it would accept it."""
     if not _COGNITO_PREFIX.match(prefix):
-        return (
-            "use 1 to 63 lowercase letters, digits and hyphens, "
-            "starting and ending with a letter or digit"
-        )
+        return "use 1 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit"
     for word in COGNITO_RESERVED_WORDS:
         if word in prefix:
             return f"remove {word!r}: Cognito refuses prefixes that contain 'aws', 'amazon' or 'cognito'"

@@ -12,6 +12,7 @@ _SUBCOMMANDS = {
     "synth": ("devportal_constructs.synth", "Synthesize the example stack into cdk.out and summarize it."),
     "preview": ("devportal_constructs.preview.cli", "Run the whole portal on this machine, on an AWS emulation."),
     "catalog": ("devportal_constructs.catalog_cli", "Validate API specs and publish them to a portal."),
+    "marketplace": ("devportal_constructs.marketplace_cli", "Link usage plans to AWS Marketplace products."),
 }
 
 

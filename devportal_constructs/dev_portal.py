@@ -122,15 +122,14 @@ class DevPortal(Construct):
         stack = Stack.of(self)
         prefix = cognito_domain_prefix if cognito_domain_prefix is not None else self._default_domain_prefix()
 
-        self.access_logs_bucket: s3.Bucket | None = (
+        self._access_logs_bucket = (
             access_logs_bucket(self, "AccessLogsBucket", removal_policy=removal_policy) if access_logs else None
         )
-        """The bucket that keeps S3 and CloudFront access logs, unless ``access_logs`` is False."""
 
         cognito_base_url = f"https://{prefix}.auth.{stack.region}.amazoncognito.com"
         cognito_idp_url = f"https://cognito-idp.{stack.region}.{stack.url_suffix}"
 
-        self.catalog: Catalog = Catalog(
+        self._catalog = Catalog(
             self,
             "Catalog",
             artifacts_bucket_name=artifacts_bucket_name,
@@ -138,9 +137,8 @@ class DevPortal(Construct):
             log_retention=log_retention,
             server_access_logs_bucket=self.access_logs_bucket,
         )
-        """The artifacts bucket with the API specs, and the catalog updater."""
 
-        self.custom_domain: CustomDomain = CustomDomain(
+        self._custom_domain = CustomDomain(
             self,
             "CustomDomain",
             connect_sources=[cognito_idp_url, cognito_base_url],
@@ -151,13 +149,12 @@ class DevPortal(Construct):
             access_logs_bucket=self.access_logs_bucket,
             removal_policy=removal_policy,
         )
-        """The site bucket, the CloudFront distribution, its security headers and the optional DNS records."""
         website_url = self.custom_domain.website_url
         site_origins = [website_url]
         if custom_domain is not None:
             site_origins.append(self.custom_domain.distribution_url)
 
-        self.identity: Identity = Identity(
+        self._identity = Identity(
             self,
             "Identity",
             account_registration_mode=account_registration_mode,
@@ -168,9 +165,8 @@ class DevPortal(Construct):
             removal_policy=removal_policy,
             log_retention=log_retention,
         )
-        """The user pool, the portal's app client and domain, its groups and the Cognito triggers."""
 
-        self.backend: Backend = Backend(
+        self._backend = Backend(
             self,
             "Backend",
             user_pool=self.identity.user_pool,
@@ -180,17 +176,19 @@ class DevPortal(Construct):
             removal_policy=removal_policy,
             log_retention=log_retention,
         )
-        """The REST API, its authorizer, the backend function and the account and feedback tables."""
         self.custom_domain.add_connect_source(self.backend.api_origin)
 
-        self.marketplace: Marketplace | None = None
-        """The marketplace listener and its records, only when ``marketplace`` is given."""
+        self._marketplace: Marketplace | None = None
         if marketplace is not None:
-            self.marketplace = Marketplace(
-                self, "Marketplace", options=marketplace, removal_policy=removal_policy, log_retention=log_retention
+            self._marketplace = Marketplace(
+                self,
+                "Marketplace",
+                options=marketplace,
+                removal_policy=removal_policy,
+                log_retention=log_retention,
             )
 
-        self.site: SiteDeployment = SiteDeployment(
+        self._site = SiteDeployment(
             self,
             "Site",
             site_bucket=self.custom_domain.site_bucket,
@@ -212,7 +210,6 @@ class DevPortal(Construct):
             log_retention=log_retention,
             removal_policy=removal_policy,
         )
-        """The site files, their ``config.json``, the seed-once custom content and the fragment renderer."""
 
         self._grant()
         self._acknowledge_stack_singletons()
@@ -221,8 +218,47 @@ class DevPortal(Construct):
             self._output("CustomWebsiteURL", f"https://{custom_domain.domain_name}", "The portal at its domain.")
         self._output("ApiUrl", self.backend.api_url, "Base URL of the portal's backend API.")
         self._output("ArtifactsBucketName", self.catalog.artifacts_bucket.bucket_name, "Put API specs under catalog/.")
-        self._output("SiteBucketName", self.custom_domain.site_bucket.bucket_name, "Put branding under custom-content/.")
+        self._output(
+            "SiteBucketName",
+            self.custom_domain.site_bucket.bucket_name,
+            "Put branding under custom-content/.",
+        )
         self._output("UserPoolId", self.identity.user_pool.user_pool_id, "The portal's Cognito user pool.")
+
+    @property
+    def access_logs_bucket(self) -> s3.Bucket | None:
+        """The bucket that keeps S3 and CloudFront access logs, unless ``access_logs`` is False."""
+        return self._access_logs_bucket
+
+    @property
+    def catalog(self) -> Catalog:
+        """The artifacts bucket with the API specs, and the catalog updater."""
+        return self._catalog
+
+    @property
+    def custom_domain(self) -> CustomDomain:
+        """The site bucket, the CloudFront distribution, its security headers and the optional DNS records."""
+        return self._custom_domain
+
+    @property
+    def identity(self) -> Identity:
+        """The user pool, the portal's app client and domain, its groups and the Cognito triggers."""
+        return self._identity
+
+    @property
+    def backend(self) -> Backend:
+        """The REST API, its authorizer, the backend function and the account and feedback tables."""
+        return self._backend
+
+    @property
+    def marketplace(self) -> Marketplace | None:
+        """The marketplace listener and its records, only when ``marketplace`` is given."""
+        return self._marketplace
+
+    @property
+    def site(self) -> SiteDeployment:
+        """The site files, their ``config.json``, the seed-once custom content and the fragment renderer."""
+        return self._site
 
     def _grant(self) -> None:
         accounts = self.backend.accounts_table
@@ -261,7 +297,11 @@ class DevPortal(Construct):
         # aws-cdk-lib adds this one function per stack to configure S3 event notifications.
         handler = Stack.of(self).node.try_find_child("BucketNotificationsHandler050a0587b7544547bf325f094a3db834")
         if handler is not None:
-            acknowledge(handler, BASIC_EXECUTION_ROLE, "aws-cdk-lib's notifications handler uses the basic execution role.")
+            acknowledge(
+                handler,
+                BASIC_EXECUTION_ROLE,
+                "aws-cdk-lib's notifications handler uses the basic execution role.",
+            )
             acknowledge(
                 handler,
                 "IAM5[Resource::*]",
@@ -275,9 +315,11 @@ class DevPortal(Construct):
 
     def _default_domain_prefix(self) -> str:
         stack = Stack.of(self)
-        readable = re.sub(r"[^a-z0-9]+", "-", stack.stack_name.lower()) if not Token.is_unresolved(
-            stack.stack_name
-        ) else "devportal"
+        readable = (
+            re.sub(r"[^a-z0-9]+", "-", stack.stack_name.lower())
+            if not Token.is_unresolved(stack.stack_name)
+            else "devportal"
+        )
         for word in COGNITO_RESERVED_WORDS:
             readable = readable.replace(word, "")
         readable = re.sub(r"-+", "-", readable).strip("-")[:20].strip("-") or "devportal"
@@ -301,7 +343,10 @@ class DevPortal(Construct):
         web_acl_arn: str | None,
     ) -> None:
         problems = Problems(self)
-        for prop, name in (("site_bucket_name", site_bucket_name), ("artifacts_bucket_name", artifacts_bucket_name)):
+        for prop, name in (
+            ("site_bucket_name", site_bucket_name),
+            ("artifacts_bucket_name", artifacts_bucket_name),
+        ):
             if name is not None and not is_token(name):
                 problem = bucket_name_problem(name)
                 if problem:
@@ -323,9 +368,7 @@ class DevPortal(Construct):
 
         if allowed_email_domains is not None:
             if isinstance(allowed_email_domains, str):
-                problems.add(
-                    "allowed_email_domains", allowed_email_domains, "give a list of domains, not one string"
-                )
+                problems.add("allowed_email_domains", allowed_email_domains, "give a list of domains, not one string")
             else:
                 if account_registration_mode == "invite":
                     problems.add(
@@ -365,13 +408,13 @@ class DevPortal(Construct):
                 for arn in arns:
                     if not is_token(arn) and not _TOPIC_ARN.match(arn):
                         problems.add(
-                            "marketplace.subscription_topic_arns", arn, "use an SNS topic ARN (arn:aws:sns:...)"
+                            "marketplace.subscription_topic_arns",
+                            arn,
+                            "use an SNS topic ARN (arn:aws:sns:...)",
                         )
             for code, plan in marketplace.product_codes.items():
                 if not code or not plan:
-                    problems.add(
-                        "marketplace.product_codes", {code: plan}, "map each product code to a usage plan id"
-                    )
+                    problems.add("marketplace.product_codes", {code: plan}, "map each product code to a usage plan id")
         problems.raise_if_any()
 
     @staticmethod

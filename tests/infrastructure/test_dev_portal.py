@@ -10,7 +10,6 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk.assertions import Match, Template
 
 from devportal_constructs import CustomDomainOptions, DevPortal, MarketplaceOptions
-
 from tests.infrastructure.synth import portal_stack
 
 CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
@@ -178,7 +177,8 @@ def test_api_routes_need_a_cognito_token_except_the_public_ones(
     assert by_type["COGNITO_USER_POOLS"] == ["ANY"]
     assert sorted(by_type["NONE"]) == sorted(["GET", "GET"] + ["OPTIONS"] * by_type["NONE"].count("OPTIONS"))
     template.has_resource_properties(
-        "AWS::ApiGateway::Authorizer", {"Type": "COGNITO_USER_POOLS", "IdentitySource": "method.request.header.Authorization"}
+        "AWS::ApiGateway::Authorizer",
+        {"Type": "COGNITO_USER_POOLS", "IdentitySource": "method.request.header.Authorization"},
     )
 
 
@@ -218,7 +218,10 @@ def test_backend_role_reaches_only_its_tables_pool_and_bucket(
 ) -> None:
     stack, portal, template = minimal_portal
     statements = statements_of_role(template, role_logical_id(stack, portal.backend.function))
-    tables = {stack.resolve(table.table_arn)["Fn::GetAtt"][0] for table in (portal.backend.accounts_table, portal.backend.feedback_table)}
+    tables = {
+        stack.resolve(table.table_arn)["Fn::GetAtt"][0]
+        for table in (portal.backend.accounts_table, portal.backend.feedback_table)
+    }
     dynamo = [statement for statement in statements if any(a.startswith("dynamodb:") for a in actions_of(statement))]
     referenced = {
         resource["Fn::GetAtt"][0]
@@ -227,12 +230,14 @@ def test_backend_role_reaches_only_its_tables_pool_and_bucket(
         if isinstance(resource, dict) and "Fn::GetAtt" in resource
     }
     assert referenced == tables
-    cognito = [statement for statement in statements if any(a.startswith("cognito-idp:") for a in actions_of(statement))]
+    cognito = [
+        statement for statement in statements if any(a.startswith("cognito-idp:") for a in actions_of(statement))
+    ]
     assert cognito and all(
         statement["Resource"] == stack.resolve(portal.identity.user_pool.user_pool_arn) for statement in cognito
     )
     apigateway = [s for s in statements if any(a.startswith("apigateway:") for a in actions_of(s))]
-    assert apigateway and all("*" != resource for statement in apigateway for resource in statement["Resource"])
+    assert apigateway and all(resource != "*" for statement in apigateway for resource in statement["Resource"])
 
 
 def test_catalog_updater_reads_the_artifacts_bucket_and_the_usage_plans(
@@ -260,7 +265,9 @@ def test_no_statement_grants_every_resource_except_where_aws_requires_it(
     for _, _, template in (minimal_portal, full_portal):
         for policy in resources_of(template, "AWS::IAM::Policy").values():
             for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-                resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                resources = (
+                    statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                )
                 if "*" in resources:
                     assert set(actions_of(statement)) <= allowed, statement
 
@@ -289,7 +296,9 @@ def test_default_cognito_prefix_differs_between_portals_and_avoids_reserved_word
         return DevPortal(stack, "DevPortal"), DevPortal(stack, "AwsCognitoPortal")
 
     _, _, template = portal_stack(two_portals)
-    domains = [resource["Properties"]["Domain"] for resource in resources_of(template, "AWS::Cognito::UserPoolDomain").values()]
+    domains = [
+        resource["Properties"]["Domain"] for resource in resources_of(template, "AWS::Cognito::UserPoolDomain").values()
+    ]
     assert len(domains) == 2 and domains[0] != domains[1]
     literal_parts = [part for domain in domains for part in domain["Fn::Join"][1] if isinstance(part, str)]
     assert all(word not in part for part in literal_parts for word in ("aws", "amazon", "cognito"))

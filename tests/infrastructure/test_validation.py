@@ -83,13 +83,9 @@ def test_fails_when_the_domain_name_is_malformed() -> None:
 
 def test_fails_when_create_hosted_zone_comes_with_a_hosted_zone() -> None:
     stack = new_stack()
-    zone = route53.HostedZone.from_hosted_zone_attributes(
-        stack, "Zone", hosted_zone_id="Z123", zone_name="example.com"
-    )
+    zone = route53.HostedZone.from_hosted_zone_attributes(stack, "Zone", hosted_zone_id="Z123", zone_name="example.com")
     with pytest.raises(DevPortalValidationError, match=r"create_hosted_zone=True: either create.*not both"):
-        DevPortal(
-            stack, "DevPortal", custom_domain=domain(stack, create_hosted_zone=True, hosted_zone=zone)
-        )
+        DevPortal(stack, "DevPortal", custom_domain=domain(stack, create_hosted_zone=True, hosted_zone=zone))
 
 
 def test_fails_when_the_registration_mode_is_unknown() -> None:
