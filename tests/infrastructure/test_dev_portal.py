@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk.assertions import Match, Template
 
@@ -79,10 +79,24 @@ def test_minimal_portal_has_every_part(minimal_portal: tuple[Stack, DevPortal, T
     template.resource_count_is("AWS::CloudFront::Distribution", 1)
     template.resource_count_is("AWS::CloudFront::OriginAccessControl", 1)
     template.resource_count_is("AWS::CloudFront::ResponseHeadersPolicy", 1)
-    template.resource_count_is("AWS::DynamoDB::GlobalTable", 2)
-    template.resource_count_is("AWS::SQS::Queue", 0)
     template.resource_count_is("AWS::SNS::Subscription", 0)
-    template.resource_count_is("AWS::CloudWatch::Alarm", 0)
+    template.resource_count_is("AWS::SNS::Topic", 0)
+
+
+def test_without_marketplace_the_stack_has_no_marketplace_resources(
+    minimal_portal: tuple[Stack, DevPortal, Template],
+) -> None:
+    stack, portal, _ = minimal_portal
+    assert portal.marketplace is None
+    assert marketplace_resources(stack) == []
+
+
+def marketplace_resources(stack: Stack) -> list[str]:
+    return [
+        construct.node.path
+        for construct in stack.node.find_all()
+        if isinstance(construct, CfnResource) and "/DevPortal/Marketplace/" in construct.node.path
+    ]
 
 
 def test_every_function_is_python_on_arm64_traced_with_its_own_log_group(
@@ -273,7 +287,8 @@ def test_no_statement_grants_every_resource_except_where_aws_requires_it(
 
 
 def test_full_portal_has_marketplace_feedback_and_domain(full_portal: tuple[Stack, DevPortal, Template]) -> None:
-    _, _, template = full_portal
+    stack, _, template = full_portal
+    assert len(marketplace_resources(stack)) >= 5
     template.resource_count_is("AWS::SNS::Topic", 1)
     template.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "portal-admin@example.com"}
