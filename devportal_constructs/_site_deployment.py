@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
@@ -16,18 +17,41 @@ from constructs import Construct
 
 from ._assets import site_dir
 from ._defaults import portal_function
-from ._nag import BASIC_EXECUTION_ROLE, S3_READ_WRITE_ACTIONS, acknowledge, acknowledge_wildcards
+from ._nag import (
+    BASIC_EXECUTION_ROLE,
+    S3_READ_ACTIONS,
+    S3_READ_WRITE_ACTIONS,
+    acknowledge,
+    acknowledge_wildcards,
+)
 
 CUSTOM_CONTENT_PREFIX = "custom-content/"
 FRAGMENTS_PREFIX = f"{CUSTOM_CONTENT_PREFIX}content-fragments/"
 CONFIG_FILE = "config.json"
+REBUILD_TOKEN_FILE = ".rebuild-token"
+# grant_read plus grant_put: reading and multipart uploads, no deletes.
+S3_SEED_ACTIONS = (*S3_READ_ACTIONS, "s3:Abort*")
+SITE_CACHE_CONTROL = "public, max-age=0, must-revalidate, s-maxage=86400"
+
+
+def site_invalidation_paths(public: Path) -> list[str]:
+    """What a deploy can change: every top-level file and folder of the site and ``config.json``.
+
+    ``custom-content/`` is not among them; the seeder invalidates the files it writes there.
+    """
+    paths = {f"/{CONFIG_FILE}"}
+    for entry in public.iterdir():
+        if entry.name.startswith(".") or entry.name == CUSTOM_CONTENT_PREFIX.rstrip("/"):
+            continue
+        paths.add(f"/{entry.name}/*" if entry.is_dir() else f"/{entry.name}")
+    return sorted(paths)
 
 
 class SiteDeployment(Construct):
     """The built site, its deploy-time ``config.json``, and the seed-once ``custom-content/``.
 
-    - ``site/public`` is copied with ``BucketDeployment`` on every deploy; stale files are pruned, except under
-      ``custom-content/``, which belongs to the operator.
+    - ``site/public`` is copied with ``BucketDeployment`` on every deploy; stale files are pruned, except
+      under ``custom-content/``, which belongs to the operator.
     - ``config.json`` holds the deployed values with tokens resolved.
     - ``site/custom-content`` is written by the site-deployment custom resource only where an object is
       missing, or replaced everywhere in ``overwrite-content`` mode. Its fragments are then rendered, and
@@ -57,14 +81,20 @@ class SiteDeployment(Construct):
             description="content renderer, which turns Markdown fragments into sanitized HTML",
             log_retention=log_retention,
             removal_policy=removal_policy,
-            environment={"SITE_BUCKET": site_bucket.bucket_name},
+            environment={
+                "SITE_BUCKET": site_bucket.bucket_name,
+                "DISTRIBUTION_ID": distribution.distribution_id,
+            },
         )
-        site_bucket.grant_read_write(self.content_renderer, f"{FRAGMENTS_PREFIX}*")
+        # Read and put, never delete: a broken fragment keeps its last good rendering.
+        site_bucket.grant_read(self.content_renderer, f"{FRAGMENTS_PREFIX}*")
+        site_bucket.grant_put(self.content_renderer, f"{FRAGMENTS_PREFIX}*")
+        distribution.grant_create_invalidation(self.content_renderer)
         acknowledge_wildcards(
             self.content_renderer.role,  # type: ignore[arg-type]
-            "grant_read_write on the fragments folder of the site bucket: the renderer reads each uploaded "
-            "fragment and writes its rendering beside it.",
-            actions=S3_READ_WRITE_ACTIONS,
+            "grant_read and grant_put on the fragments folder of the site bucket: the renderer reads each "
+            "uploaded fragment and writes its rendering beside it.",
+            actions=S3_SEED_ACTIONS,
             resources=[site_bucket.arn_for_objects(f"{FRAGMENTS_PREFIX}*")],
         )
         site_bucket.add_event_notification(
@@ -79,20 +109,26 @@ class SiteDeployment(Construct):
             sources=[
                 s3deploy.Source.asset(str(site / "public")),
                 s3deploy.Source.json_data(CONFIG_FILE, dict(config)),
+                # A new token is a new source, which makes the deployment copy the site again.
+                *([] if rebuild_token is None else [s3deploy.Source.data(REBUILD_TOKEN_FILE, rebuild_token)]),
             ],
             destination_bucket=site_bucket,
             exclude=[f"{CUSTOM_CONTENT_PREFIX}*"],
             prune=True,
+            # Browsers revalidate every file (their names carry no hash); CloudFront keeps them until the
+            # next deploy invalidates them.
+            cache_control=[s3deploy.CacheControl.from_string(SITE_CACHE_CONTROL)],
             distribution=distribution,
-            distribution_paths=["/*"],
+            distribution_paths=site_invalidation_paths(site / "public"),
             memory_limit=512,
         )
         handler = self.files.handler_role.node.scope
         assert handler is not None
         acknowledge_wildcards(
             handler,
-            "BucketDeployment's handler copies the site's asset from the CDK assets bucket into the site bucket "
-            "and prunes stale files, so it reads the asset objects and writes any key of the site bucket.",
+            "BucketDeployment's handler copies the site's asset from the CDK assets bucket into the site "
+            "bucket and prunes stale files, so it reads the asset objects and writes any key of the site "
+            "bucket.",
             actions=S3_READ_WRITE_ACTIONS,
             resources=[
                 Stack.of(self).format_arn(
@@ -110,7 +146,11 @@ class SiteDeployment(Construct):
             "IAM5[Resource::*]",
             "BucketDeployment invalidates the distribution; CloudFront's GetInvalidation takes no resource but '*'.",
         )
-        acknowledge(handler, BASIC_EXECUTION_ROLE, "BucketDeployment's handler, part of aws-cdk-lib, uses the basic execution role.")
+        acknowledge(
+            handler,
+            BASIC_EXECUTION_ROLE,
+            "BucketDeployment's handler, part of aws-cdk-lib, uses the basic execution role.",
+        )
         acknowledge(handler, "L1", "BucketDeployment's handler runtime is chosen by aws-cdk-lib.")
 
         default_content = s3_assets.Asset(self, "DefaultContent", path=str(site / "custom-content"))
@@ -125,12 +165,14 @@ class SiteDeployment(Construct):
             memory_size=512,
         )
         default_content.grant_read(self.seeder)
-        site_bucket.grant_read_write(self.seeder, f"{CUSTOM_CONTENT_PREFIX}*")
+        # It lists, reads and writes custom-content/, and never deletes there: that is the operator's data.
+        site_bucket.grant_read(self.seeder, f"{CUSTOM_CONTENT_PREFIX}*")
+        site_bucket.grant_put(self.seeder, f"{CUSTOM_CONTENT_PREFIX}*")
         acknowledge_wildcards(
             self.seeder.role,  # type: ignore[arg-type]
-            "The seeder reads the default content asset and reads and writes the site bucket's "
-            "custom-content/ folder, through grant_read and grant_read_write.",
-            actions=S3_READ_WRITE_ACTIONS,
+            "The seeder reads the default content asset and lists, reads and writes the site bucket's "
+            "custom-content/ folder, through grant_read and grant_put.",
+            actions=S3_SEED_ACTIONS,
             resources=[
                 site_bucket.arn_for_objects(f"{CUSTOM_CONTENT_PREFIX}*"),
                 default_content.bucket.arn_for_objects("*"),

@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import jsii
-
 from aws_cdk import CfnOutput, Duration, Fn, IStableStringProducer, Lazy, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
@@ -122,7 +121,8 @@ class CustomDomain(Construct):
             bucket_name=site_bucket_name,
             removal_policy=removal_policy,
             server_access_logs_bucket=access_logs_bucket,
-            server_access_logs_prefix="site-bucket/",
+            # A prefix without a bucket would make S3 log the bucket into itself.
+            server_access_logs_prefix=None if access_logs_bucket is None else "site-bucket/",
         )
         """The private bucket holding the site and the operator's ``custom-content/``."""
 
@@ -132,7 +132,10 @@ class CustomDomain(Construct):
             comment="Developer portal security headers",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=Duration.days(730), include_subdomains=True, preload=True, override=True
+                    access_control_max_age=Duration.days(730),
+                    include_subdomains=True,
+                    preload=True,
+                    override=True,
                 ),
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
                     content_security_policy=Lazy.string(
@@ -145,7 +148,8 @@ class CustomDomain(Construct):
                     frame_option=cloudfront.HeadersFrameOption.DENY, override=True
                 ),
                 referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override=True
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+                    override=True,
                 ),
             ),
         )
@@ -159,6 +163,20 @@ class CustomDomain(Construct):
             comment="Serves index.html for the portal's client-side routes",
         )
 
+        # Operators change custom-content/ by hand, with no deploy to invalidate it: five minutes at the edge.
+        self.custom_content_cache_policy: cloudfront.CachePolicy = cloudfront.CachePolicy(
+            self,
+            "CustomContentCache",
+            comment="Developer portal custom content: short-lived, the operator edits it in place",
+            default_ttl=Duration.minutes(5),
+            min_ttl=Duration.seconds(0),
+            max_ttl=Duration.hours(1),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
+        """The cache policy of ``custom-content/*``: five minutes unless the object says otherwise."""
+
+        origin = origins.S3BucketOrigin.with_origin_access_control(self.site_bucket)
         domain_names = None if custom_domain is None else [custom_domain.domain_name]
         self.distribution: cloudfront.Distribution = cloudfront.Distribution(
             self,
@@ -166,7 +184,7 @@ class CustomDomain(Construct):
             comment="Developer portal",
             default_root_object="index.html",
             default_behavior=cloudfront.BehaviorOptions(
-                origin=origins.S3BucketOrigin.with_origin_access_control(self.site_bucket),
+                origin=origin,
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
@@ -178,6 +196,16 @@ class CustomDomain(Construct):
                     )
                 ],
             ),
+            additional_behaviors={
+                "custom-content/*": cloudfront.BehaviorOptions(
+                    origin=origin,
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+                    cache_policy=self.custom_content_cache_policy,
+                    response_headers_policy=self.response_headers_policy,
+                    compress=True,
+                )
+            },
             # Without s3:ListBucket the origin answers 403 for a missing object; both mean "not found".
             error_responses=[
                 cloudfront.ErrorResponse(
@@ -207,7 +235,11 @@ class CustomDomain(Construct):
         if web_acl_arn is None:
             acknowledge(self.distribution, "CFR2", "No web ACL was given (web_acl_arn); the site is static files.")
         if access_logs_bucket is None:
-            acknowledge(self.distribution, "CFR3", "Access logging was turned off by the operator (access_logs=False).")
+            acknowledge(
+                self.distribution,
+                "CFR3",
+                "Access logging was turned off by the operator (access_logs=False).",
+            )
             acknowledge(self.site_bucket, "S1", "Access logging was turned off by the operator (access_logs=False).")
         if custom_domain is None:
             acknowledge(

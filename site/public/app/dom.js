@@ -1,0 +1,36 @@
+// Small DOM helpers, so pages build elements without innerHTML (the CSP allows no inline script or style).
+//
+//   h("a", { href: "/apis", class: "button" }, "Our APIs")
+//   h("button", { type: "button", onclick: () => ... }, "Save")   // on* props become listeners
+
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      element.addEventListener(name.slice(2), value);
+    } else if (name === "dataset") {
+      Object.assign(element.dataset, value);
+    } else {
+      element.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+  element.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+  return element;
+}
+
+// Only for fragment HTML, which the content renderer sanitized at deploy time.
+export function sanitizedHtml(html, className = "fragment") {
+  const container = h("div", { class: className });
+  container.innerHTML = html;
+  return container;
+}
+
+// An image that hides itself when the file is missing, so a removed logo leaves no broken icon.
+export function optionalImage(attributes) {
+  const image = h("img", { decoding: "async", ...attributes });
+  image.addEventListener("error", () => {
+    image.hidden = true;
+  });
+  return image;
+}
