@@ -13,7 +13,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ._bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, lambda_code
-from ._nag import acknowledge
+from ._nag import acknowledge, acknowledge_wildcards
 
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 SERVICE_NAME = "devportal"
@@ -90,6 +90,19 @@ def table(
         ),
         deletion_protection=removal_policy == RemovalPolicy.RETAIN,
         removal_policy=removal_policy,
+    )
+
+
+def grant_table_data(table: dynamodb.ITableV2, function: lambda_.IFunction, *, write: bool) -> None:
+    """Grant `function` the items of `table` (read, or read and write), and say why its indexes are named by '*'."""
+    if write:
+        table.grant_read_write_data(function)
+    else:
+        table.grant_read_data(function)
+    acknowledge_wildcards(
+        function.role,  # type: ignore[arg-type]
+        "DynamoDB grants name the table's indexes as <table>/index/*, so queries on its secondary indexes work.",
+        resources=[f"{table.table_arn}/index/*"],
     )
 
 

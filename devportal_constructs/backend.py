@@ -16,7 +16,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from ._defaults import portal_function, table
+from ._defaults import grant_table_data, portal_function, table
 from ._nag import acknowledge, acknowledge_wildcards
 
 API_BASE_PATH = "api"
@@ -99,8 +99,8 @@ class Backend(Construct):
         )
         """The function behind every route of the API."""
 
-        self.accounts_table.grant_read_write_data(self.function)
-        self.feedback_table.grant_read_write_data(self.function)
+        grant_table_data(self.accounts_table, self.function, write=True)
+        grant_table_data(self.feedback_table, self.function, write=True)
         if self.feedback_topic is not None:
             self.feedback_topic.grant_publish(self.function)
         user_pool.grant(

@@ -9,11 +9,12 @@ from typing import Literal
 
 from aws_cdk import Aws, CfnOutput, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from ._defaults import DEFAULT_LOG_RETENTION, access_logs_bucket
+from ._defaults import DEFAULT_LOG_RETENTION, access_logs_bucket, grant_table_data
 from ._nag import BASIC_EXECUTION_ROLE, S3_READ_WRITE_ACTIONS, acknowledge, acknowledge_wildcards
 from ._site_deployment import SiteDeployment
 from ._validation import (
@@ -68,6 +69,9 @@ class DevPortal(Construct):
         static_asset_rebuild_token: str | None = None,
         marketplace: MarketplaceOptions | None = None,
         existing_user_pool: cognito.IUserPool | None = None,
+        sign_up_approver: lambda_.IFunction | None = None,
+        identity_providers: Sequence[cognito.IUserPoolIdentityProvider] | None = None,
+        email_sender: cognito.UserPoolEmail | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         development_mode: bool = False,
         web_acl_arn: str | None = None,
@@ -97,6 +101,13 @@ class DevPortal(Construct):
             Default: - no marketplace resources.
         :param existing_user_pool: Sign users in with this pool. The portal adds its own app client, domain
             and groups to it. Default: - a new user pool.
+        :param sign_up_approver: A function pre sign-up asks about each applicant (``{email, attributes,
+            registrationMode, triggerSource, userPoolId}``); it answers ``{"decision": "approve" | "pending" |
+            "refuse", "message": ...}``. Default: - the registration mode decides alone.
+        :param identity_providers: SAML or OIDC providers of the user pool, offered on the managed login for
+            single sign-on. Default: - Cognito accounts only.
+        :param email_sender: How the user pool sends its emails, e.g. ``cognito.UserPoolEmail.with_ses(...)``.
+            Default: - Cognito's own sender, with its daily limit.
         :param removal_policy: What happens to buckets, tables, the user pool and logs when they leave the
             stack. Default: - RETAIN: data is kept.
         :param development_mode: Let browsers on any origin call the API (CORS ``*``), for local front-end work.
@@ -162,6 +173,10 @@ class DevPortal(Construct):
             cognito_domain_prefix=prefix,
             callback_urls=[f"{origin}/" for origin in site_origins],
             existing_user_pool=existing_user_pool,
+            portal_url=website_url,
+            sign_up_approver=sign_up_approver,
+            identity_providers=identity_providers,
+            email_sender=email_sender,
             removal_policy=removal_policy,
             log_retention=log_retention,
         )
@@ -224,6 +239,13 @@ class DevPortal(Construct):
             "Put branding under custom-content/.",
         )
         self._output("UserPoolId", self.identity.user_pool.user_pool_id, "The portal's Cognito user pool.")
+        if not self.identity.triggers_attached:
+            for operation, function in self.identity.triggers.items():
+                self._output(
+                    f"{operation}TriggerArn",
+                    function.function_arn,
+                    f"Attach this function to your user pool as its {operation} trigger.",
+                )
 
     @property
     def access_logs_bucket(self) -> s3.Bucket | None:
@@ -262,9 +284,11 @@ class DevPortal(Construct):
 
     def _grant(self) -> None:
         accounts = self.backend.accounts_table
-        accounts.grant_read_write_data(self.identity.post_confirmation_function)
-        accounts.grant_read_data(self.identity.pre_token_generation_function)
-        accounts.grant_read_data(self.identity.pre_sign_up_function)
+        grant_table_data(accounts, self.identity.post_confirmation_function, write=True)
+        # Pre token generation accepts invitations and records users it has not seen; pre sign-up keeps the
+        # approver's decision until the account is confirmed.
+        grant_table_data(accounts, self.identity.pre_token_generation_function, write=True)
+        grant_table_data(accounts, self.identity.pre_sign_up_function, write=True)
         for function in (
             self.identity.post_confirmation_function,
             self.identity.pre_token_generation_function,
@@ -275,6 +299,7 @@ class DevPortal(Construct):
         artifacts = self.catalog.artifacts_bucket
         artifacts.grant_read_write(self.backend.function)
         self.backend.function.add_environment("ARTIFACTS_BUCKET", artifacts.bucket_name)
+        self.backend.function.add_environment("REGISTRATION_MODE", self.identity.registration_mode)
         self.catalog.catalog_updater.grant_invoke(self.backend.function)
         acknowledge_wildcards(
             self.backend.function.role,  # type: ignore[arg-type]
@@ -286,11 +311,11 @@ class DevPortal(Construct):
         self.backend.function.add_environment("CATALOG_UPDATER", self.catalog.catalog_updater.function_name)
 
         if self.marketplace is not None:
-            self.marketplace.subscriptions_table.grant_read_write_data(self.backend.function)
+            grant_table_data(self.marketplace.subscriptions_table, self.backend.function, write=True)
             self.backend.function.add_environment(
                 "SUBSCRIPTIONS_TABLE", self.marketplace.subscriptions_table.table_name
             )
-            accounts.grant_read_data(self.marketplace.listener)
+            grant_table_data(accounts, self.marketplace.listener, write=False)
             self.marketplace.listener.add_environment("ACCOUNTS_TABLE", accounts.table_name)
 
     def _acknowledge_stack_singletons(self) -> None:

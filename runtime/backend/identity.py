@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel
-
 from portal_common.errors import Forbidden, Unauthorized
 from portal_common.settings import settings
+from pydantic import BaseModel
 
 
 class Caller(BaseModel):
     user_id: str
+    username: str
     email: str
     groups: list[str]
 
@@ -31,7 +31,26 @@ def caller(router: APIGatewayRouter) -> Caller:
     else:
         # API Gateway flattens the list claim to "a,b" (or "[a b]" in some versions).
         groups = [part for part in raw_groups.strip("[]").replace(",", " ").split() if part]
-    return Caller(user_id=claims["sub"], email=claims.get("email", ""), groups=groups)
+    # ID tokens name the user in cognito:username, access tokens in username.
+    username = claims.get("cognito:username") or claims.get("username") or claims["sub"]
+    return Caller(user_id=claims["sub"], username=username, email=claims.get("email", ""), groups=groups)
+
+
+def registered(router: APIGatewayRouter) -> Caller:
+    """The caller, whose registration must be complete: pending and denied accounts hold tokens but not keys.
+
+    Admins count as registered. The account record decides, not the token, so an approval takes effect at
+    once and a denial does too.
+    """
+    from portal_common.accounts import get_account
+
+    who = caller(router)
+    if who.is_admin or settings().registered_group in who.groups:
+        return who
+    account = get_account(who.user_id)
+    if account is None or account.get("status") != "registered":
+        raise Forbidden("Your registration is not complete yet; this needs an approved account.")
+    return who
 
 
 def admin(router: APIGatewayRouter) -> Caller:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cognito_triggers import accounts
+from cognito_triggers import sign_in, sign_up
 
 logger = Logger()
 tracer = Tracer()
@@ -14,24 +14,20 @@ tracer = Tracer()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def pre_sign_up(event: dict, context: LambdaContext) -> dict:
-    accounts.check_sign_up(event["request"]["userAttributes"].get("email", ""), event["triggerSource"])
+    sign_up.check_sign_up(event)
     return event
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def post_confirmation(event: dict, context: LambdaContext) -> dict:
+    # Forgotten-password confirmations also call this trigger; only a sign-up creates an account.
     if event["triggerSource"] == "PostConfirmation_ConfirmSignUp":
-        accounts.record_confirmed(
-            user_pool_id=event["userPoolId"],
-            username=event["userName"],
-            attributes=event["request"]["userAttributes"],
-        )
+        sign_up.record_confirmed(event)
     return event
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def pre_token_generation(event: dict, context: LambdaContext) -> dict:
-    accounts.check_may_sign_in(event["request"]["userAttributes"].get("sub", ""))
-    return event
+    return sign_in.check_token_request(event)

@@ -23,6 +23,8 @@ class Settings(BaseModel):
     allowed_origins: list[str] = Field(default_factory=list)
     admins_group: str = "admins"
     registered_group: str = "registered"
+    catalog_requires_sign_in: bool = False
+    sign_up_approver: str = ""
 
 
 def _split(value: str) -> list[str]:
@@ -48,4 +50,6 @@ def settings() -> Settings:
         allowed_origins=_split(env.get("ALLOWED_ORIGINS", "")),
         admins_group=env.get("ADMINS_GROUP", "admins"),
         registered_group=env.get("REGISTERED_GROUP", "registered"),
+        catalog_requires_sign_in=env.get("CATALOG_REQUIRES_SIGN_IN", "false").lower() == "true",
+        sign_up_approver=env.get("SIGN_UP_APPROVER", ""),
     )
