@@ -126,6 +126,11 @@ class Backend(Construct):
                 resources=key_and_plan_arns,
             )
         )
+        # Keys are tagged with the stack and the user when they are created, which API Gateway authorizes as a
+        # PUT on the tags of the new key.
+        tags_arn = stack.format_arn(service="apigateway", account="", resource="/tags/*")
+        self.function.add_to_role_policy(iam.PolicyStatement(actions=["apigateway:PUT"], resources=[tags_arn]))
+        key_and_plan_arns.append(tags_arn)
         acknowledge_wildcards(
             self.function.role,  # type: ignore[arg-type]
             "The backend creates one API key per user at run time and adds it to usage plans, so it names "

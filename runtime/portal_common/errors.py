@@ -25,3 +25,9 @@ class NotFound(PortalError):
 
 class Conflict(PortalError):
     status_code = 409
+
+
+class Unavailable(PortalError):
+    """AWS refused or failed a step the portal could not finish; nothing the caller did wrong."""
+
+    status_code = 503
