@@ -1,26 +1,144 @@
-"""The published API catalog, readable by anyone."""
+"""The published API catalog, each API's spec, and its exports and SDKs from API Gateway."""
 
 from __future__ import annotations
 
-import json
+import re
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from botocore.exceptions import ClientError
 
+from backend.identity import Caller, caller
 from portal_common.aws import client
-from portal_common.catalog import CATALOG_KEY, empty_catalog
+from portal_common.catalog import ApiEntry, Catalog, load_catalog, load_settings, spec_key
+from portal_common.errors import BadRequest, Forbidden, NotFound
 from portal_common.settings import settings
 
 router = APIGatewayRouter()
 
+EXPORT_TYPES = ("oas30", "swagger")
+EXPORT_FORMATS = {"json": "application/json", "yaml": "application/yaml"}
+USER_EXTENSIONS = ("postman",)
+ADMIN_EXTENSIONS = ("integrations", "authorizers", "apigateway")
+SDK_TYPES = ("javascript", "java", "android", "objectivec", "swift", "ruby")
+_PARAMETER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,63}$")
+
+
+def _reader() -> Caller | None:
+    """Anyone may read the catalog, unless the portal requires sign-in for it."""
+    return caller(router) if settings().catalog_requires_sign_in else None
+
+
+def _query(name: str) -> str | None:
+    value = router.current_event.get_query_string_value(name)
+    return value.strip() if value else None
+
+
+def _stage_entry(api: str) -> ApiEntry:
+    entry = load_catalog().find(api)
+    if entry.kind != "apiGateway" or entry.apiId is None or entry.stage is None:
+        raise BadRequest(
+            f"{api} is a generic API, which API Gateway does not serve; download its spec from "
+            f"catalog/{api}/spec instead."
+        )
+    return entry
+
+
+def _gateway_error(error: ClientError, entry: ApiEntry, what: str) -> Exception:
+    code = error.response["Error"]["Code"]
+    message = error.response["Error"].get("Message", code)
+    if code == "NotFoundException":
+        return NotFound(f"API Gateway no longer has stage {entry.stage!r} of {entry.apiId}; ask an admin to hide it.")
+    if code == "BadRequestException":
+        return BadRequest(f"API Gateway could not generate the {what}: {message}")
+    return error
+
 
 @router.get("/catalog")
-def get_catalog() -> dict[str, Any]:
+def get_catalog() -> Catalog:
+    _reader()
+    return load_catalog()
+
+
+@router.get("/catalog/<api>/spec")
+def get_spec(api: str) -> Response[str]:
+    _reader()
+    entry = load_catalog().find(api)
     try:
-        body = client("s3").get_object(Bucket=settings().artifacts_bucket, Key=CATALOG_KEY)["Body"].read()
+        body = client("s3").get_object(Bucket=settings().artifacts_bucket, Key=spec_key(entry.id))["Body"].read()
     except ClientError as error:
         if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
-            return empty_catalog()
+            raise NotFound(f"The spec of {api} is being published; try again in a minute.") from None
         raise
-    return json.loads(body)
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body.decode())
+
+
+@router.get("/catalog/<api>/export")
+def export_api(api: str) -> Response[str]:
+    who = caller(router)
+    entry = _stage_entry(api)
+    export_type = _query("type") or "oas30"
+    if export_type not in EXPORT_TYPES:
+        raise BadRequest(f"type={export_type!r} is not an export type; use one of {', '.join(EXPORT_TYPES)}.")
+    file_format = _query("format") or "json"
+    if file_format not in EXPORT_FORMATS:
+        raise BadRequest(f"format={file_format!r} is not a format; use one of {', '.join(EXPORT_FORMATS)}.")
+    extensions = [part.strip() for part in (_query("extensions") or "").split(",") if part.strip()]
+    allowed = USER_EXTENSIONS + (ADMIN_EXTENSIONS if who.is_admin else ())
+    for extension in extensions:
+        if extension in ADMIN_EXTENSIONS and not who.is_admin:
+            raise Forbidden(
+                f"extensions={extension} reveals how the API is wired inside AWS; only admins may export it. "
+                f"Use {', '.join(USER_EXTENSIONS)} or none."
+            )
+        if extension not in allowed:
+            raise BadRequest(f"extensions={extension!r} is not an export extension; use {', '.join(allowed)}.")
+    parameters = {"extensions": ",".join(extensions)} if extensions else {}
+    try:
+        response = client("apigateway").get_export(
+            restApiId=entry.apiId,
+            stageName=entry.stage,
+            exportType=export_type,
+            parameters=parameters,
+            accepts=EXPORT_FORMATS[file_format],
+        )
+    except ClientError as error:
+        raise _gateway_error(error, entry, "export") from None
+    return Response(
+        status_code=200,
+        content_type=EXPORT_FORMATS[file_format],
+        body=response["body"].read().decode(),
+        headers={"Content-Disposition": f'attachment; filename="{entry.id}-{export_type}.{file_format}"'},
+    )
+
+
+@router.get("/catalog/<api>/sdk")
+def generate_sdk(api: str):  # type: ignore[no-untyped-def]  # unannotated, so the zip passes through as bytes
+    caller(router)
+    entry = _stage_entry(api)
+    if not load_settings().sdkGeneration.get(entry.id, False):
+        raise Forbidden(f"SDK generation is off for {entry.title}; a portal admin can turn it on.")
+    sdk_type = _query("sdkType")
+    if sdk_type not in SDK_TYPES:
+        raise BadRequest(f"sdkType={sdk_type!r} is not an SDK type; use one of {', '.join(SDK_TYPES)}.")
+    query = router.current_event.query_string_parameters or {}
+    parameters: dict[str, Any] = {}
+    for name, value in query.items():
+        if name == "sdkType":
+            continue
+        if not _PARAMETER_NAME.match(name) or len(value) > 256:
+            raise BadRequest(f"SDK parameter {name[:64]!r} is not valid; use names like 'classPrefix'.")
+        parameters[name] = value
+    try:
+        response = client("apigateway").get_sdk(
+            restApiId=entry.apiId, stageName=entry.stage, sdkType=sdk_type, parameters=parameters
+        )
+    except ClientError as error:
+        raise _gateway_error(error, entry, "SDK") from None
+    return Response(
+        status_code=200,
+        content_type="application/zip",
+        body=response["body"].read(),
+        headers={"Content-Disposition": f'attachment; filename="{entry.id}-{sdk_type}-sdk.zip"'},
+    )
