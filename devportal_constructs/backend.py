@@ -22,7 +22,8 @@ from ._nag import acknowledge, acknowledge_wildcards
 API_BASE_PATH = "api"
 STAGE_NAME = "prod"
 # Routes anyone may call: the catalog browses anonymously, and the OpenAPI document describes the API.
-PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (("GET", "catalog"), ("GET", "openapi.json"))
+PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (("GET", "openapi.json"),)
+CATALOG_ROUTES: tuple[tuple[str, str], ...] = (("GET", "catalog"), ("GET", "catalog/{api}/spec"))
 
 
 class Backend(Construct):
@@ -40,6 +41,7 @@ class Backend(Construct):
         user_pool: cognito.IUserPool,
         allowed_origins: Sequence[str],
         admin_email: str | None = None,
+        catalog_requires_sign_in: bool = False,
         development_mode: bool = False,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
@@ -50,6 +52,8 @@ class Backend(Construct):
         :param allowed_origins: The portal's origins (``https://host``), which CORS lets call the API; the first
             is named in error responses.
         :param admin_email: Who is emailed about new feedback. Default: - feedback is stored, nobody is emailed.
+        :param catalog_requires_sign_in: Serve the catalog and specs to signed-in users only.
+            Default: - False: they are public.
         :param development_mode: Answer CORS from any origin, for local front-end work.
             Default: - False: only ``allowed_origins`` may call the API from a browser.
         :param removal_policy: What happens to the tables when they leave the stack. Default: - RETAIN.
@@ -95,6 +99,7 @@ class Backend(Construct):
                 "USER_POOL_ID": user_pool.user_pool_id,
                 "FEEDBACK_TOPIC_ARN": "" if self.feedback_topic is None else self.feedback_topic.topic_arn,
                 "ALLOWED_ORIGINS": "*" if development_mode else ",".join(allowed_origins),
+                "CATALOG_REQUIRES_SIGN_IN": "true" if catalog_requires_sign_in else "false",
             },
         )
         """The function behind every route of the API."""
@@ -126,16 +131,29 @@ class Backend(Construct):
                 resources=key_and_plan_arns,
             )
         )
+        # The admin console lists the account's REST API stages, exports the shown ones and generates SDKs; the
+        # ARNs name those read-only collections of this region.
+        export_arns = [
+            stack.format_arn(service="apigateway", account="", resource=resource)
+            for resource in (
+                "/restapis",
+                "/restapis/*/stages",
+                "/restapis/*/stages/*/exports/*",
+                "/restapis/*/stages/*/sdks/*",
+            )
+        ]
+        self.function.add_to_role_policy(iam.PolicyStatement(actions=["apigateway:GET"], resources=export_arns))
+
         # Keys are tagged with the stack and the user when they are created, which API Gateway authorizes as a
         # PUT on the tags of the new key.
         tags_arn = stack.format_arn(service="apigateway", account="", resource="/tags/*")
         self.function.add_to_role_policy(iam.PolicyStatement(actions=["apigateway:PUT"], resources=[tags_arn]))
-        key_and_plan_arns.append(tags_arn)
         acknowledge_wildcards(
             self.function.role,  # type: ignore[arg-type]
-            "The backend creates one API key per user at run time and adds it to usage plans, so it names "
-            "the key and usage-plan collections of this region rather than keys that do not exist yet.",
-            resources=[arn for arn in key_and_plan_arns if arn.endswith("*")],
+            "The backend creates one API key per user at run time, adds it to usage plans and tags it, and the "
+            "admin console exports any stage of the account's REST APIs, so the statements name those "
+            "collections of this region rather than resources that do not exist yet.",
+            resources=[arn for arn in (*key_and_plan_arns, *export_arns, tags_arn) if "*" in arn],
         )
 
         self.access_log_group: logs.LogGroup = logs.LogGroup(
@@ -158,6 +176,8 @@ class Backend(Construct):
             endpoint_types=[apigw.EndpointType.REGIONAL],
             cloud_watch_role=False,
             default_cors_preflight_options=cors,
+            # SDK downloads are zip files, passed through as binary when the browser asks for application/zip.
+            binary_media_types=["application/zip"],
             deploy_options=apigw.StageOptions(
                 stage_name=STAGE_NAME,
                 tracing_enabled=True,
@@ -199,7 +219,8 @@ class Backend(Construct):
                 request_validator=self._validator,
             ),
         )
-        for method, path in (*PUBLIC_ROUTES, *extra_public_routes):
+        public_routes = (*PUBLIC_ROUTES, *(() if catalog_requires_sign_in else CATALOG_ROUTES), *extra_public_routes)
+        for method, path in public_routes:
             self.add_public_route(method, path)
         self._acknowledge_preflights()
 

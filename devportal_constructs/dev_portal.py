@@ -9,13 +9,14 @@ from typing import Literal
 
 from aws_cdk import Aws, CfnOutput, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ._defaults import DEFAULT_LOG_RETENTION, access_logs_bucket, grant_table_data
-from ._nag import BASIC_EXECUTION_ROLE, S3_READ_WRITE_ACTIONS, acknowledge, acknowledge_wildcards
+from ._nag import BASIC_EXECUTION_ROLE, acknowledge, acknowledge_wildcards
 from ._site_deployment import SiteDeployment
 from ._validation import (
     COGNITO_RESERVED_WORDS,
@@ -31,13 +32,15 @@ from .backend import Backend
 from .catalog import Catalog
 from .custom_domain import CustomDomain, CustomDomainOptions
 from .identity import Identity, RegistrationMode
-from .marketplace import Marketplace, MarketplaceOptions
+from .marketplace import EVENT_SOURCES, Marketplace, MarketplaceOptions
 
 RebuildMode = Literal["", "overwrite-content"]
 REGISTRATION_MODES = ("open", "request", "invite")
 REBUILD_MODES = ("", "overwrite-content")
 _CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
 _WEB_ACL_ARN = re.compile(r"^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/[\w-]+/[\w-]+$")
+_PRODUCT_CODE = re.compile(r"^[-a-zA-Z0-9/=:_.@]{1,255}$")
+_USAGE_PLAN_ID = re.compile(r"^[A-Za-z0-9]+$")
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
 
 
@@ -72,6 +75,9 @@ class DevPortal(Construct):
         sign_up_approver: lambda_.IFunction | None = None,
         identity_providers: Sequence[cognito.IUserPoolIdentityProvider] | None = None,
         email_sender: cognito.UserPoolEmail | None = None,
+        catalog_requires_sign_in: bool = False,
+        sync_on_deployment: bool = False,
+        sync_schedule: events.Schedule | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         development_mode: bool = False,
         web_acl_arn: str | None = None,
@@ -108,6 +114,12 @@ class DevPortal(Construct):
             single sign-on. Default: - Cognito accounts only.
         :param email_sender: How the user pool sends its emails, e.g. ``cognito.UserPoolEmail.with_ses(...)``.
             Default: - Cognito's own sender, with its daily limit.
+        :param catalog_requires_sign_in: Show the API catalog and specs to signed-in users only.
+            Default: - False: anyone may browse the catalog and read the specs.
+        :param sync_on_deployment: Export a shown API Gateway stage again whenever it is redeployed, and refresh
+            tiers when a usage plan changes (needs a CloudTrail trail logging management events).
+            Default: - False: admins click Update.
+        :param sync_schedule: Also export every shown stage again on this schedule. Default: - no schedule.
         :param removal_policy: What happens to buckets, tables, the user pool and logs when they leave the
             stack. Default: - RETAIN: data is kept.
         :param development_mode: Let browsers on any origin call the API (CORS ``*``), for local front-end work.
@@ -147,6 +159,8 @@ class DevPortal(Construct):
             removal_policy=removal_policy,
             log_retention=log_retention,
             server_access_logs_bucket=self.access_logs_bucket,
+            sync_on_deployment=sync_on_deployment,
+            sync_schedule=sync_schedule,
         )
 
         self._custom_domain = CustomDomain(
@@ -187,6 +201,7 @@ class DevPortal(Construct):
             user_pool=self.identity.user_pool,
             allowed_origins=site_origins,
             admin_email=admin_email,
+            catalog_requires_sign_in=catalog_requires_sign_in,
             development_mode=development_mode,
             removal_policy=removal_policy,
             log_retention=log_retention,
@@ -218,7 +233,11 @@ class DevPortal(Construct):
                 "apiUrl": self.backend.api_url,
                 "websiteUrl": website_url,
                 "registrationMode": account_registration_mode,
-                "features": {"feedback": admin_email is not None, "marketplace": marketplace is not None},
+                "features": {
+                    "feedback": admin_email is not None,
+                    "marketplace": marketplace is not None,
+                    "catalogRequiresSignIn": catalog_requires_sign_in,
+                },
             },
             rebuild_mode=static_asset_rebuild_mode,
             rebuild_token=static_asset_rebuild_token,
@@ -297,24 +316,22 @@ class DevPortal(Construct):
             function.add_environment("ACCOUNTS_TABLE", accounts.table_name)
 
         artifacts = self.catalog.artifacts_bucket
-        artifacts.grant_read_write(self.backend.function)
+        self.catalog.grant_manage_catalog(self.backend.function)
         self.backend.function.add_environment("ARTIFACTS_BUCKET", artifacts.bucket_name)
         self.backend.function.add_environment("REGISTRATION_MODE", self.identity.registration_mode)
         self.catalog.catalog_updater.grant_invoke(self.backend.function)
         acknowledge_wildcards(
             self.backend.function.role,  # type: ignore[arg-type]
-            "The admin console publishes and removes specs in the artifacts bucket (grant_read_write), and "
-            "invokes the catalog updater, whose versions grant_invoke names with ':*'.",
-            actions=S3_READ_WRITE_ACTIONS,
-            resources=[artifacts.arn_for_objects("*"), f"{self.catalog.catalog_updater.function_arn}:*"],
+            "The admin console invokes the catalog updater, whose versions grant_invoke names with ':*'.",
+            resources=[f"{self.catalog.catalog_updater.function_arn}:*"],
         )
         self.backend.function.add_environment("CATALOG_UPDATER", self.catalog.catalog_updater.function_name)
 
+        self.backend.function.add_environment("WEBSITE_URL", self.custom_domain.website_url)
         if self.marketplace is not None:
-            grant_table_data(self.marketplace.subscriptions_table, self.backend.function, write=True)
-            self.backend.function.add_environment(
-                "SUBSCRIPTIONS_TABLE", self.marketplace.subscriptions_table.table_name
-            )
+            self.marketplace.grant_link(self.backend.function)
+            # AWS Marketplace posts the buyer's browser here before anyone has signed in.
+            self.backend.add_public_route("POST", "marketplace-confirm/{usagePlanId}")
             grant_table_data(accounts, self.marketplace.listener, write=False)
             self.marketplace.listener.add_environment("ACCOUNTS_TABLE", accounts.table_name)
 
@@ -422,7 +439,13 @@ class DevPortal(Construct):
             )
 
         if marketplace is not None:
-            arns = marketplace.subscription_topic_arns
+            self._validate_marketplace(problems, marketplace)
+        problems.raise_if_any()
+
+    def _validate_marketplace(self, problems: Problems, options: MarketplaceOptions) -> None:
+        one_of(problems, "marketplace.event_source", options.event_source, EVENT_SOURCES)
+        arns = options.subscription_topic_arns
+        if options.event_source == "sns":
             if isinstance(arns, str) or not arns:
                 problems.add(
                     "marketplace.subscription_topic_arns",
@@ -433,14 +456,28 @@ class DevPortal(Construct):
                 for arn in arns:
                     if not is_token(arn) and not _TOPIC_ARN.match(arn):
                         problems.add(
-                            "marketplace.subscription_topic_arns",
-                            arn,
-                            "use an SNS topic ARN (arn:aws:sns:...)",
+                            "marketplace.subscription_topic_arns", arn, "use an SNS topic ARN (arn:aws:sns:...)"
                         )
-            for code, plan in marketplace.product_codes.items():
-                if not code or not plan:
-                    problems.add("marketplace.product_codes", {code: plan}, "map each product code to a usage plan id")
-        problems.raise_if_any()
+        elif options.event_source == "eventbridge":
+            if arns:
+                problems.add(
+                    "marketplace.subscription_topic_arns",
+                    list(arns),
+                    "leave it out: with event_source='eventbridge' the listener reads the default event bus",
+                )
+            region = Stack.of(self).region
+            if not Token.is_unresolved(region) and region != "us-east-1":
+                problems.add(
+                    "marketplace.event_source",
+                    options.event_source,
+                    f"the stack is in {region}, but AWS Marketplace sends its EventBridge events to the default bus "
+                    "in us-east-1 only; deploy the portal there or use event_source='sns'",
+                )
+        for code, plan in options.product_codes.items():
+            if not is_token(code) and not _PRODUCT_CODE.match(code or ""):
+                problems.add("marketplace.product_codes", code, "use the product code AWS Marketplace gave the product")
+            if not is_token(plan) and not _USAGE_PLAN_ID.match(plan or ""):
+                problems.add("marketplace.product_codes", {code: plan}, "map each product code to a usage plan id")
 
     @staticmethod
     def _validate_custom_domain(problems: Problems, options: CustomDomainOptions) -> None:

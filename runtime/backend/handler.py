@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from backend.routers import accounts, catalog, me, system
+from backend.routers import accounts, admin_catalog, apikey, catalog, feedback, marketplace, me, subscriptions, system
 from portal_common.errors import PortalError
 from portal_common.settings import settings
 
@@ -30,7 +31,12 @@ app = APIGatewayRestResolver(enable_validation=True, cors=_cors(), strip_prefixe
 app.include_router(system.router)
 app.include_router(me.router)
 app.include_router(catalog.router)
+app.include_router(admin_catalog.router)
 app.include_router(accounts.router)
+app.include_router(apikey.router)
+app.include_router(subscriptions.router)
+app.include_router(feedback.router)
+app.include_router(marketplace.router)
 system.bind(app)
 
 
@@ -40,6 +46,19 @@ def _portal_error(error: PortalError) -> Response:
         status_code=error.status_code,
         content_type=content_types.APPLICATION_JSON,
         body={"message": str(error)},
+    )
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid_request(error: RequestValidationError) -> Response:
+    # Pydantic's messages name the field and the rule, never the code; the input itself is left out.
+    problems = "; ".join(
+        f"{' '.join(str(part) for part in problem['loc'])}: {problem['msg']}" for problem in error.errors()
+    )
+    return Response(
+        status_code=422,
+        content_type=content_types.APPLICATION_JSON,
+        body={"message": f"Fix the request: {problems}."},
     )
 
 

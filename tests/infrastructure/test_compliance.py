@@ -11,6 +11,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_events as events
 from aws_cdk import aws_route53 as route53
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint_file
@@ -46,6 +47,8 @@ def _every_option(stack: cdk.Stack) -> None:
         static_asset_rebuild_token="token-2",
         marketplace=MarketplaceOptions(subscription_topic_arns=[TOPIC]),
         web_acl_arn=WEB_ACL,
+        sync_on_deployment=True,
+        sync_schedule=events.Schedule.rate(cdk.Duration.hours(6)),
     )
 
 
@@ -61,6 +64,10 @@ def _existing_pool_invite(stack: cdk.Stack) -> None:
     DevPortal(stack, "DevPortal", existing_user_pool=pool, account_registration_mode="invite")
 
 
+def _marketplace_eventbridge(stack: cdk.Stack) -> None:
+    DevPortal(stack, "DevPortal", marketplace=MarketplaceOptions(event_source="eventbridge"))
+
+
 CONFIGURATIONS: dict[str, Callable[[cdk.Stack], None]] = {
     "no-props": lambda stack: DevPortal(stack, "DevPortal"),
     "every-option": _every_option,
@@ -70,7 +77,9 @@ CONFIGURATIONS: dict[str, Callable[[cdk.Stack], None]] = {
         stack, "DevPortal", development_mode=True, access_logs=False
     ),
     "invite-with-existing-pool": _existing_pool_invite,
+    "marketplace-eventbridge-us-east-1": _marketplace_eventbridge,
 }
+REGIONS = {"marketplace-eventbridge-us-east-1": "us-east-1"}
 
 
 @pytest.fixture(scope="module", params=sorted(CONFIGURATIONS))
@@ -79,7 +88,8 @@ def synthesized(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     name = request.param
     outdir = tmp_path_factory.mktemp(name)
     app = new_app(outdir)
-    stack = cdk.Stack(app, "PortalStack", env=cdk.Environment(account="123456789012", region="eu-west-1"))
+    region = REGIONS.get(name, "eu-west-1")
+    stack = cdk.Stack(app, "PortalStack", env=cdk.Environment(account="123456789012", region=region))
     CONFIGURATIONS[name](stack)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     try:
@@ -110,6 +120,6 @@ def test_cdk_nag_reports_nothing_unacknowledged(synthesized: tuple[str, Path]) -
 
 def test_cfn_lint_finds_no_errors(synthesized: tuple[str, Path]) -> None:
     name, template = synthesized
-    matches = lint_file(template, config=ManualArgs(regions=["eu-west-1"]))
+    matches = lint_file(template, config=ManualArgs(regions=[REGIONS.get(name, "eu-west-1")]))
     errors = [f"{match.rule.id} {match.message} ({match.path})" for match in matches if match.rule.id.startswith("E")]
     assert errors == [], f"{name}: cfn-lint errors:\n" + "\n".join(errors)

@@ -152,6 +152,41 @@ def test_fails_when_a_marketplace_topic_is_not_an_sns_arn() -> None:
         portal(marketplace=MarketplaceOptions(subscription_topic_arns=["my-topic"]))
 
 
+def test_fails_when_eventbridge_comes_with_topics() -> None:
+    with pytest.raises(DevPortalValidationError, match=r"subscription_topic_arns=\['arn:aws:sns:.*'\]: leave it out"):
+        portal(
+            marketplace=MarketplaceOptions(
+                event_source="eventbridge",
+                subscription_topic_arns=["arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-x"],
+            )
+        )
+
+
+def test_fails_when_eventbridge_is_chosen_outside_us_east_1() -> None:
+    stack = cdk.Stack(
+        cdk.App(context={"aws:cdk:bundling-stacks": []}), "EuStack", env=cdk.Environment(region="eu-west-1")
+    )
+    with pytest.raises(DevPortalValidationError, match=r"event_source='eventbridge': the stack is in eu-west-1"):
+        DevPortal(stack, "DevPortal", marketplace=MarketplaceOptions(event_source="eventbridge"))
+
+
+def test_fails_when_the_event_source_is_unknown() -> None:
+    with pytest.raises(
+        DevPortalValidationError, match=r"marketplace.event_source='sqs': use one of 'sns', 'eventbridge'"
+    ):
+        portal(marketplace=MarketplaceOptions(event_source="sqs", subscription_topic_arns=[]))  # type: ignore[arg-type]
+
+
+def test_fails_when_a_product_code_maps_to_a_malformed_plan_id() -> None:
+    with pytest.raises(DevPortalValidationError, match=r"product_codes=\{'prod1': 'plan 1'\}: map each product code"):
+        portal(
+            marketplace=MarketplaceOptions(
+                subscription_topic_arns=["arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-x"],
+                product_codes={"prod1": "plan 1"},
+            )
+        )
+
+
 def test_every_problem_is_reported_at_once_with_the_construct_path() -> None:
     with pytest.raises(DevPortalValidationError) as raised:
         portal(site_bucket_name="Bad_Name", admin_email="nope", account_registration_mode="closed")
