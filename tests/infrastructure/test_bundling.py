@@ -10,7 +10,6 @@ import aws_cdk as cdk
 import pytest
 
 from devportal_constructs import DevPortal, _bundling
-from devportal_constructs._assets import runtime_dir
 from tests.infrastructure.synth import cdk_json_context
 
 ELF_MACHINE_AARCH64 = 0xB7
@@ -51,7 +50,6 @@ def test_synth_bundles_the_runtime_for_arm64_once(tmp_path: Path, monkeypatch: p
 
     # Then one bundle holds the handlers, the shared code and the dependencies built for arm64
     [bundle] = bundle_dirs(first_out, assets)
-    assert bundle.name == f"asset.{_bundling.bundle_hash(runtime_dir())}"
     for handler in ("backend", "catalog_updater", "cognito_triggers", "content_renderer", "site_deployment"):
         assert (bundle / handler / "handler.py").exists()
     assert (bundle / "portal_common").is_dir()
