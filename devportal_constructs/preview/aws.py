@@ -4,14 +4,20 @@ Every AWS request of the preview, the runtime and the tests goes through ``AwsEx
 or completes a few operations and passes the rest to moto unchanged:
 
 - Cognito: triggers, verification codes and SRP (``cognito.CognitoEmulation``);
-- S3: object created or removed in a bucket with notifications invokes the function, as S3 does;
+- S3: object created or removed in a bucket with notifications invokes the function or sends the event to
+  the queue, as S3 does;
+- SQS: messages in a queue that a function's event source mapping reads reach that function in batches, as
+  Lambda's poller hands them over;
 - Lambda Invoke: runs the function in this process (moto would need Docker);
 - API Gateway GetUsage: answered from the sample API's usage records (moto lacks it);
-- SNS Publish to a topic with email subscriptions: the message lands in the outbox.
+- SNS Publish to a topic with email subscriptions: the message lands in the outbox; to a topic with function
+  subscriptions: the function runs with the SNS record, before Publish returns;
+- AWS Marketplace Metering ResolveCustomer: answered by the marketplace simulation (moto lacks it).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -19,7 +25,7 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, quote_plus, unquote
@@ -30,14 +36,15 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 from werkzeug.test import run_wsgi_app
 
-from .blueprint import Notification
+from .blueprint import Notification, QueueConsumer
 from .cognito import CognitoEmulation
-from .functions import CHAIN_HEADER, FunctionError, FunctionHost
+from .functions import CHAIN_HEADER, FunctionError, FunctionHost, joining
 from .outbox import Outbox
 
 _log = logging.getLogger("devportal.preview")
 _USAGE_PATH = re.compile(r"^/usageplans/([^/]+)/usage$")
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
+_SQS_SENDS = ("AmazonSQS.SendMessage", "AmazonSQS.SendMessageBatch")
 _S3_SUBRESOURCES = {"tagging", "acl", "retention", "legal-hold", "uploadId", "partNumber", "restore", "torrent"}
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -64,8 +71,18 @@ class AwsExtensions:
         self.cognito: CognitoEmulation | None = None
         self.functions: FunctionHost | None = None
         self.notifications: dict[str, list[Notification]] = {}
+        """Bucket name to its notification configuration."""
+        self.queues: dict[str, str] = {}
+        """Logical id of each queue to its URL."""
+        self.consumers: dict[str, list[QueueConsumer]] = {}
+        """Queue name to the event source mappings that read it."""
+        self.sqs: Any = None
+        self._held: set[str] | None = None
         self.email_subscriptions: dict[str, list[str]] = {}
         self.usage: Callable[[str, Mapping[str, list[str]]], tuple[int, Any, str | None]] | None = None
+        self.function_subscriptions: dict[str, list[str]] = {}
+        """Topic ARN to the logical ids of the functions subscribed to it."""
+        self.marketplace: Callable[[str, bytes], Answer | None] | None = None
         self._background: list[threading.Thread] = []
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -110,6 +127,10 @@ class AwsExtensions:
                 if error_type:
                     headers["x-amzn-ErrorType"] = error_type
                 return status, headers, json.dumps(answer).encode()
+        if service == "aws-marketplace" and self.marketplace is not None:
+            answered = self.marketplace(str(environ.get("HTTP_X_AMZ_TARGET", "")), body)
+            if answered is not None:
+                return answered
         if service == "lambda" and method == "POST" and self.functions is not None:
             match = _INVOKE_PATH.match(path)
             if match:
@@ -118,7 +139,9 @@ class AwsExtensions:
         if service == "s3" and 200 <= answer[0] < 300:
             self._s3_events(environ, body, answer, chain)
         if service == "sns" and answer[0] == 200:
-            self._sns_publish(body)
+            self._sns_publish(body, answer[2], chain)
+        if service == "sqs" and answer[0] == 200 and environ.get("HTTP_X_AMZ_TARGET") in _SQS_SENDS:
+            self._sqs_sent(str(json.loads(body)["QueueUrl"]), chain)
         return answer
 
     # --- Lambda ---------------------------------------------------------------------------------------------
@@ -209,7 +232,7 @@ class AwsExtensions:
                 "responseElements": {"x-amz-request-id": uuid.uuid4().hex[:16].upper(), "x-amz-id-2": "preview"},
                 "s3": {
                     "s3SchemaVersion": "1.0",
-                    "configurationId": f"preview-{notification.function}",
+                    "configurationId": f"preview-{notification.target}",
                     "bucket": {
                         "name": bucket,
                         "ownerIdentity": {"principalId": "PREVIEW"},
@@ -226,12 +249,111 @@ class AwsExtensions:
             }
             # S3 delivers within seconds; the preview delivers before the upload returns, so what a test or a
             # person looks at next is already up to date. A failing function is logged; the upload stands.
+            if notification.to_queue:
+                self._enqueue(self.queues[notification.target], {"Records": [record]}, chain)
+                continue
             with contextlib.suppress(FunctionError):
-                self.functions.invoke(notification.function, {"Records": [record]}, chain=chain)
+                self.functions.invoke(notification.target, {"Records": [record]}, chain=chain)
+
+    # --- SQS event source mappings ----------------------------------------------------------------------------
+
+    def _enqueue(self, queue_url: str, body: Mapping[str, Any], chain: str | None) -> None:
+        with joining(chain):
+            self.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
+
+    def _sqs_sent(self, queue_url: str, chain: str | None) -> None:
+        name = queue_url.rstrip("/").rsplit("/", 1)[-1]
+        if name not in self.consumers:
+            return
+        if self._held is not None:
+            self._held.add(name)
+        else:
+            self.deliver(name, chain)
+
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """Messages sent to queues in the block reach their consumers at its end, in as few batches as Lambda's
+        batching window would gather them into."""
+        self._held = set()
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            for name in sorted(held):
+                self.deliver(name)
+
+    def deliver(self, name: str, chain: str | None = None) -> None:
+        """Hand the visible messages of queue `name` to the functions that read it, in batches of their size.
+
+        Lambda polls; the preview delivers as soon as a message is sent, so what a test or a person looks at
+        next is already up to date. A batch whose function fails is received again until the queue's redrive
+        policy moves its messages to the dead-letter queue; without one, they wait for the next delivery.
+        """
+        assert self.functions is not None
+        queue_url = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        attributes = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+        for consumer in self.consumers[name]:
+            while messages := self._receive(queue_url, consumer.batch_size, int(attributes["VisibilityTimeout"])):
+                event = {"Records": [self._sqs_record(attributes, message) for message in messages]}
+                try:
+                    self.functions.invoke(consumer.function, event, chain=chain)
+                except FunctionError:
+                    for message in messages:
+                        self.sqs.change_message_visibility(
+                            QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                        )
+                    if "RedrivePolicy" not in attributes:
+                        break
+                    continue
+                for first in range(0, len(messages), 10):
+                    self.sqs.delete_message_batch(
+                        QueueUrl=queue_url,
+                        Entries=[
+                            {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                            for index, message in enumerate(messages[first : first + 10])
+                        ],
+                    )
+
+    def _receive(self, queue_url: str, batch_size: int, visibility: int) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        while len(messages) < batch_size:
+            received = self.sqs.receive_message(
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=min(10, batch_size - len(messages)),
+                VisibilityTimeout=visibility,
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            if not received:
+                break
+            messages.extend(received)
+        return messages
+
+    def _sqs_record(self, queue: Mapping[str, str], message: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": {
+                name: {
+                    "stringValue": value.get("StringValue"),
+                    "binaryValue": base64.b64encode(value["BinaryValue"]).decode() if "BinaryValue" in value else None,
+                    "stringListValues": [],
+                    "binaryListValues": [],
+                    "dataType": value["DataType"],
+                }
+                for name, value in message.get("MessageAttributes", {}).items()
+            },
+            "md5OfBody": message["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": queue["QueueArn"],
+            "awsRegion": self._region,
+        }
 
     # --- SNS ------------------------------------------------------------------------------------------------
 
-    def _sns_publish(self, body: bytes) -> None:
+    def _sns_publish(self, body: bytes, answer: bytes, chain: str | None) -> None:
         form = {key: values[0] for key, values in parse_qs(body.decode(errors="replace")).items()}
         if form.get("Action") != "Publish":
             return
@@ -242,6 +364,34 @@ class AwsExtensions:
                 body=form.get("Message", ""),
                 kind="notification",
             )
+        topic_arn = form.get("TopicArn", "")
+        functions = self.function_subscriptions.get(topic_arn, [])
+        found = re.search(rb"<MessageId>([^<]+)</MessageId>", answer)
+        if not functions or found is None or self.functions is None:
+            return
+        record = {
+            "EventSource": "aws:sns",
+            "EventVersion": "1.0",
+            "EventSubscriptionArn": f"{topic_arn}:{uuid.uuid4()}",
+            "Sns": {
+                "Type": "Notification",
+                "MessageId": found.group(1).decode(),
+                "TopicArn": topic_arn,
+                "Subject": form.get("Subject") or None,
+                "Message": form.get("Message", ""),
+                "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                "SignatureVersion": "1",
+                "Signature": "preview",
+                "SigningCertUrl": "",
+                "UnsubscribeUrl": "",
+                "MessageAttributes": {},
+            },
+        }
+        # SNS invokes the function asynchronously; the preview runs it before Publish returns, so what a test or
+        # a person looks at next is already up to date. A failing function is logged; the message is published.
+        for logical_id in functions:
+            with contextlib.suppress(FunctionError):
+                self.functions.invoke(logical_id, {"Records": [record]}, chain=chain)
 
 
 _running = threading.Lock()

@@ -12,7 +12,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,16 +122,29 @@ class Function:
 
 @dataclass(frozen=True)
 class Notification:
+    """One entry of a bucket's notification configuration: matching events go to a function or a queue."""
+
     bucket: str
     events: tuple[str, ...]
     prefix: str
     suffix: str
-    function: str
+    target: str
+    """The logical id of the function (``LambdaFunctionConfigurations``) or queue (``QueueConfigurations``)."""
+    to_queue: bool
 
     def matches(self, event_name: str, key: str) -> bool:
         family, _, _ = event_name.rpartition(":")
         wanted = any(pattern in (event_name, f"{family}:*") for pattern in self.events)
         return wanted and key.startswith(self.prefix) and key.endswith(self.suffix)
+
+
+@dataclass(frozen=True)
+class QueueConsumer:
+    """An event source mapping: Lambda polls ``queue`` and hands ``function`` batches of its messages."""
+
+    queue: str
+    function: str
+    batch_size: int
 
 
 @dataclass(frozen=True)
@@ -146,6 +159,19 @@ class Route:
     function: str | None
     mock_headers: Mapping[str, Any]
     mock_status: int
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """A stage's method setting: each method it covers takes ``rate`` requests a second, ``burst`` at once."""
+
+    resource: str
+    method: str
+    rate: float
+    burst: int
+
+    def covers(self, resource: str, method: str) -> bool:
+        return self.resource in ("/*", resource) and self.method in ("*", method)
 
 
 @dataclass(frozen=True)
@@ -184,22 +210,43 @@ class Blueprint:
 
     def notifications(self) -> list[Notification]:
         found = []
+        destinations = (("LambdaFunctionConfigurations", "LambdaFunctionArn"), ("QueueConfigurations", "QueueArn"))
         for props in self.of_type("Custom::S3BucketNotifications").values():
             bucket = props["BucketName"]["Ref"]
-            for config in props["NotificationConfiguration"].get("LambdaFunctionConfigurations", []):
-                rules = {
-                    rule["Name"]: rule["Value"]
-                    for rule in config.get("Filter", {}).get("Key", {}).get("FilterRules", [])
-                }
-                found.append(
-                    Notification(
-                        bucket=bucket,
-                        events=tuple(config["Events"]),
-                        prefix=rules.get("prefix", ""),
-                        suffix=rules.get("suffix", ""),
-                        function=config["LambdaFunctionArn"]["Fn::GetAtt"][0],
+            for section, arn in destinations:
+                for config in props["NotificationConfiguration"].get(section, []):
+                    rules = {
+                        rule["Name"]: rule["Value"]
+                        for rule in config.get("Filter", {}).get("Key", {}).get("FilterRules", [])
+                    }
+                    found.append(
+                        Notification(
+                            bucket=bucket,
+                            events=tuple(config["Events"]),
+                            prefix=rules.get("prefix", ""),
+                            suffix=rules.get("suffix", ""),
+                            target=config[arn]["Fn::GetAtt"][0],
+                            to_queue=section == "QueueConfigurations",
+                        )
                     )
+        return found
+
+    def queue_consumers(self) -> list[QueueConsumer]:
+        """The event source mappings that read SQS queues of the stack (Lambda's default batch size is 10)."""
+        queues = self.of_type("AWS::SQS::Queue")
+        found = []
+        for props in self.of_type("AWS::Lambda::EventSourceMapping").values():
+            queue = _first_get_att(props.get("EventSourceArn"))
+            if queue not in queues or props.get("Enabled", True) is False:
+                continue
+            function = props["FunctionName"]
+            found.append(
+                QueueConsumer(
+                    queue=queue,
+                    function=function["Ref"] if "Ref" in function else function["Fn::GetAtt"][0],
+                    batch_size=int(props.get("BatchSize", 10)),
                 )
+            )
         return found
 
     def triggers(self) -> dict[str, str]:
@@ -247,6 +294,29 @@ class Blueprint:
             if props["RestApiId"].get("Ref") == api
         }
 
+    def stage(self, api: str) -> dict[str, Any]:
+        """The properties of the API's stage (the preview serves one)."""
+        stages = [
+            props for props in self.of_type("AWS::ApiGateway::Stage").values() if props["RestApiId"].get("Ref") == api
+        ]
+        if len(stages) != 1:
+            raise ValueError(f"the example stack's API {api} has {len(stages)} stages; the preview serves one")
+        return stages[0]
+
+    def throttles(self, api: str) -> list[Throttle]:
+        """The stage's method throttling settings, most specific first."""
+        found = [
+            Throttle(
+                resource=str(setting.get("ResourcePath", "/*")).replace("~1", "/"),
+                method=str(setting.get("HttpMethod", "*")),
+                rate=float(setting["ThrottlingRateLimit"]),
+                burst=int(setting.get("ThrottlingBurstLimit", setting["ThrottlingRateLimit"])),
+            )
+            for setting in self.stage(api).get("MethodSettings", [])
+            if "ThrottlingRateLimit" in setting
+        ]
+        return sorted(found, key=lambda throttle: (throttle.resource == "/*", throttle.method == "*"))
+
     def config_markers(self) -> dict[str, Any]:
         """The markers BucketDeployment substitutes into ``config.json``, each a CloudFormation expression."""
         for props in self.of_type("Custom::CDKBucketDeployment").values():
@@ -275,19 +345,20 @@ def _first_get_att(value: Any) -> str | None:
 class Resolver:
     """Evaluates CloudFormation expressions against the preview's local resources.
 
-    ``names`` maps logical ids to what ``Ref`` returns; ``attributes`` maps ``(logical id, attribute)`` to what
-    ``Fn::GetAtt`` returns. Anything else the template refers to is an error naming the expression.
+    ``names`` maps logical ids to what ``Ref`` returns and ``attribute(logical id, name)`` returns what
+    ``Fn::GetAtt`` does; both are read at each call, so resources created later resolve too. Anything else
+    the template refers to is an error naming the expression.
     """
 
     def __init__(
         self,
         *,
         names: Mapping[str, str],
-        attributes: Mapping[tuple[str, str], str],
+        attribute: Callable[[str, str], str],
         pseudo: Mapping[str, str],
     ) -> None:
-        self._names = dict(names)
-        self._attributes = dict(attributes)
+        self._names = names
+        self._attribute = attribute
         self._pseudo = dict(pseudo)
 
     def __call__(self, value: Any) -> Any:
@@ -305,10 +376,7 @@ class Resolver:
                 return self._names[argument]
             raise KeyError(f"the preview has no local counterpart for {{'Ref': {argument!r}}}")
         if function == "Fn::GetAtt":
-            key = (argument[0], argument[1])
-            if key not in self._attributes:
-                raise KeyError(f"the preview has no local counterpart for {{'Fn::GetAtt': {argument!r}}}")
-            return self._attributes[key]
+            return self._attribute(argument[0], argument[1])
         if function == "Fn::Join":
             return str(argument[0]).join(str(self(part)) for part in self(argument[1]))
         if function == "Fn::Select":
@@ -318,9 +386,11 @@ class Resolver:
         if function == "Fn::Sub":
             text = argument if isinstance(argument, str) else argument[0]
             variables = {} if isinstance(argument, str) else self(argument[1])
-            return re.sub(
-                r"\$\{([^}]+)\}",
-                lambda match: str(variables.get(match.group(1)) or self({"Ref": match.group(1)})),
-                text,
-            )
+
+            def value_of(name: str) -> str:
+                if name in variables:
+                    return str(variables[name])
+                return str(self({"Fn::GetAtt": name.split(".", 1)} if "." in name else {"Ref": name}))
+
+            return re.sub(r"\$\{([^}!][^}]*)\}", lambda match: value_of(match.group(1)), text)
         return {function: self(argument)}

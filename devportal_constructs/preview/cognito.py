@@ -433,6 +433,15 @@ class CognitoEmulation:
 
     _on_AdminRespondToAuthChallenge = _on_RespondToAuthChallenge
 
+    def _on_RevokeToken(self, payload: dict[str, Any], chain: str | None, forward: Forward) -> Answer:
+        # moto lacks RevokeToken: forget the refresh token, as Cognito does; unknown tokens succeed too.
+        pool = self._backend().user_pools.get(self._pool_id)
+        token = str(payload.get("Token", ""))
+        issued = pool.refresh_tokens.get(token) if pool is not None else None
+        if issued is not None and issued[0] == payload.get("ClientId"):
+            pool.refresh_tokens[token] = None
+        return _ok({})
+
     def _issue(self, result: dict[str, Any], source: str, chain: str | None, client_id: str, answer: Answer) -> Answer:
         tokens = result.get("AuthenticationResult")
         if not tokens:

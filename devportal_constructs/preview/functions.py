@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
+
 from devportal_constructs._assets import runtime_dir
 
 from .blueprint import Function
@@ -84,6 +86,23 @@ def _tag_request(request: Any, **_: Any) -> None:
         request.headers[CHAIN_HEADER] = chain
 
 
+def chained(client: Any) -> Any:
+    """`client`, its requests made inside ``joining(chain)`` carrying that chain."""
+    client.meta.events.register("request-created", _tag_request, unique_id="devportal-chain")
+    return client
+
+
+@contextmanager
+def joining(chain: str | None) -> Iterator[None]:
+    """AWS requests of chained clients in the block belong to `chain`: what they invoke may enter its lock."""
+    outer = getattr(_chain, "id", None)
+    _chain.id = chain
+    try:
+        yield
+    finally:
+        _chain.id = outer
+
+
 class FunctionHost:
     """Invokes the stack's functions by logical id, with their resolved environments."""
 
@@ -102,6 +121,7 @@ class FunctionHost:
         self._arn = arn
         self._names = dict(names)
         self._lock = _ChainLock()
+        self._session: Any = None
         runtime = str(runtime_dir())
         if runtime not in sys.path:
             sys.path.insert(0, runtime)
@@ -121,6 +141,7 @@ class FunctionHost:
         with self._lock.hold(chain):
             outer_chain = getattr(_chain, "id", None)
             saved = dict(os.environ)
+            outer_session = boto3.DEFAULT_SESSION
             _chain.id = chain
             try:
                 self._enter(function)
@@ -142,11 +163,10 @@ class FunctionHost:
                 os.environ.clear()
                 os.environ.update(saved)
                 _chain.id = outer_chain
+                boto3.DEFAULT_SESSION = outer_session
                 self._reset_runtime_caches()
 
     def _enter(self, function: Function) -> None:
-        import boto3
-
         for key in [key for key in os.environ if key.startswith(("AWS_", "POWERTOOLS_", "_X_AMZN"))]:
             del os.environ[key]
         os.environ.update(self._aws_environment)
@@ -154,8 +174,12 @@ class FunctionHost:
         os.environ.update(self._environments[function.logical_id])
         # No X-Ray daemon runs here; Powertools' tracer would only complain.
         os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
-        boto3.setup_default_session()
-        boto3.DEFAULT_SESSION.events.register("request-created", _tag_request, unique_id="devportal-chain")  # type: ignore[union-attr]
+        if self._session is None:
+            # One session for every invocation: it keeps the service models it loaded, so the clients the
+            # runtime creates afresh in each invocation take milliseconds instead of reading them again.
+            self._session = boto3.Session()
+            self._session.events.register("request-created", _tag_request, unique_id="devportal-chain")
+        boto3.DEFAULT_SESSION = self._session
         self._reset_runtime_caches()
 
     @staticmethod

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +31,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from werkzeug.wrappers import Request, Response
 
-from .blueprint import Route
+from .blueprint import Route, Throttle
 from .functions import FunctionError
 
 _DEFAULT_STATUS = {
@@ -116,6 +117,27 @@ def jwks_from(endpoint: str, region: str) -> Callable[[str], dict[str, Any]]:
     return fetch
 
 
+class TokenBucket:
+    """API Gateway's throttle: ``burst`` requests at once, refilled at ``rate`` a second."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._updated = time.monotonic()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(float(self.burst), self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
+
+
 @dataclass(frozen=True)
 class GatewayResponse:
     status: int
@@ -135,6 +157,7 @@ class RestApi:
         self,
         *,
         routes: list[Route],
+        throttles: Sequence[Throttle] = (),
         gateway_responses: Mapping[str, Mapping[str, Any]],
         authorizer: CognitoAuthorizer,
         invoke: Callable[[str, dict[str, Any]], Any],
@@ -143,6 +166,12 @@ class RestApi:
         account: str,
     ) -> None:
         self._routes = routes
+        # Stage method settings apply to each method on its own, the most specific setting winning.
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        for route in routes:
+            throttle = next((item for item in throttles if item.covers(route.path, route.method)), None)
+            if throttle is not None:
+                self._buckets[(route.path, route.method)] = TokenBucket(throttle.rate, throttle.burst)
         self._responses = {
             kind: GatewayResponse(
                 status=int(props.get("StatusCode", _DEFAULT_STATUS.get(kind, 400))),
@@ -201,6 +230,9 @@ class RestApi:
         route, parameters, resource = self.match(request.method, path)
         if route is None:
             return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
+        bucket = self._buckets.get((route.path, route.method))
+        if bucket is not None and not bucket.take():
+            return self.gateway_response("THROTTLED", "Too Many Requests")
         if route.integration == "MOCK":
             return Response(
                 status=route.mock_status,

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
+
+from .gateway import TokenBucket
 
 API_NAME = "PetStore"
 STAGES = ("dev", "prod")
@@ -151,23 +152,6 @@ def openapi_document(*, api_id: str, stage: str, base_url: str) -> dict[str, Any
     }
 
 
-class _Bucket:
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.tokens = float(burst)
-        self.updated = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(float(self.burst), self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
 def _period_start(day: date, period: str, offset: int) -> date:
     if period == "WEEK":
         return day - timedelta(days=(day.weekday() - offset) % 7)
@@ -182,7 +166,7 @@ class UsageLedger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: dict[tuple[str, str, str], int] = defaultdict(int)
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
 
     def record(self, plan_id: str, key_id: str, day: date | None = None) -> None:
         with self._lock:
@@ -212,7 +196,7 @@ class UsageLedger:
             bucket = self._buckets.get((plan_id, key_id))
             rate, burst = float(throttle.get("rateLimit", 0)), int(throttle.get("burstLimit", 0))
             if bucket is None or (bucket.rate, bucket.burst) != (rate, burst):
-                bucket = self._buckets[(plan_id, key_id)] = _Bucket(rate, burst)
+                bucket = self._buckets[(plan_id, key_id)] = TokenBucket(rate, burst)
             return not bucket.take()
 
     def over_quota(self, plan_id: str, key_id: str, quota: Mapping[str, Any] | None) -> bool:

@@ -9,9 +9,8 @@ import re
 import secrets
 import string
 import threading
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,9 @@ from . import sample_api
 from .aws import Emulation
 from .blueprint import Blueprint, Resolver, load_blueprint
 from .cognito import CognitoEmulation
-from .functions import FunctionHost
+from .functions import FunctionHost, chained
 from .gateway import CognitoAuthorizer, RestApi, jwks_from
+from .marketplace import simulate_marketplace
 from .outbox import STYLES, Outbox
 from .state import StateStore
 
@@ -38,6 +38,13 @@ HOST = "127.0.0.1"
 ADMIN_EMAIL = "admin@example.com"
 _FAKE_CREDENTIALS = {"aws_access_key_id": "preview", "aws_secret_access_key": "preview"}
 _log = logging.getLogger("devportal.preview")
+_QUEUE_SETTINGS = (
+    "VisibilityTimeout",
+    "MessageRetentionPeriod",
+    "DelaySeconds",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+)
 
 
 def _local_name(logical_id: str, prefix: str = "") -> str:
@@ -67,7 +74,7 @@ class Preview:
     user_pool_client_id: str
     sample_api_id: str
     buckets: dict[str, str]
-    tables: dict[str, str]
+    """The ``site`` and ``artifacts`` buckets' names."""
     names: dict[str, str]
     outbox: Outbox
     ledger: sample_api.UsageLedger
@@ -114,14 +121,14 @@ def start_preview(
     state: Path | None = None,
     context: Mapping[str, str] | None = None,
     admin_email: str = ADMIN_EMAIL,
-    admin_password: str | None = None,
-    blueprint: Blueprint | None = None,
 ) -> Preview:
     """Start the emulation and the portal on 127.0.0.1:`port` (0 picks a free port) and seed them."""
     for folder, option in ((specs, "--specs"), (content, "--content")):
         if folder is not None and not Path(folder).is_dir():
             raise ValueError(f"{option} {folder}: no such folder; give a folder that exists")
-    blueprint = blueprint or load_blueprint(context)
+    spec_files = _spec_files(Path(specs)) if specs is not None else {}
+    store = StateStore(Path(state)) if state is not None else None
+    blueprint = load_blueprint(context)
     # One line per request to moto and to the portal would bury what the preview prints.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     outbox = Outbox()
@@ -142,11 +149,10 @@ def start_preview(
             front=front,
             origin=origin,
             outbox=outbox,
-            specs=specs,
+            specs=spec_files,
             content=content,
-            store=StateStore(Path(state)) if state is not None else None,
+            store=store,
             admin_email=admin_email,
-            admin_password=admin_password,
         )
     except BaseException:
         server.server_close()
@@ -163,11 +169,10 @@ def _seed(
     front: _Front,
     origin: str,
     outbox: Outbox,
-    specs: Path | None,
+    specs: Mapping[str, Path],
     content: Path | None,
     store: StateStore | None,
     admin_email: str,
-    admin_password: str | None,
 ) -> Preview:
     session = boto3.Session(region_name=REGION, **_FAKE_CREDENTIALS)
 
@@ -176,36 +181,15 @@ def _seed(
 
     restored = store.load(outbox) if store is not None else None
     names: dict[str, str] = {} if restored is None else dict(restored["names"])
-    host_port = origin.removeprefix("http://")
-    pool_logical, pool_props = blueprint.one("AWS::Cognito::UserPool")
-    client_logical, client_props = blueprint.one("AWS::Cognito::UserPoolClient")
-
-    if restored is None:
-        _create_resources(blueprint, aws, names, origin, pool_logical, pool_props, client_logical, client_props)
-
-    attributes: dict[tuple[str, str], str] = {}
     functions = blueprint.functions()
     for logical_id in functions:
         names.setdefault(logical_id, logical_id)
-        attributes[(logical_id, "Arn")] = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical_id}"
-    for logical_id, resource in blueprint.resources.items():
-        kind = resource["Type"]
-        if kind == "AWS::S3::Bucket" and logical_id in names:
-            attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{names[logical_id]}"
-        elif kind == "AWS::DynamoDB::GlobalTable" and logical_id in names:
-            attributes[(logical_id, "Arn")] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{names[logical_id]}"
-        elif kind == "AWS::Cognito::UserPool":
-            attributes[(logical_id, "Arn")] = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{names[logical_id]}"
-        elif kind == "AWS::SNS::Topic" and logical_id in names:
-            attributes[(logical_id, "TopicArn")] = names[logical_id]
-        elif kind == "AWS::CloudFront::Distribution":
-            attributes[(logical_id, "DomainName")] = host_port
-        elif kind == "AWS::ApiGateway::RestApi":
-            names.setdefault(logical_id, "portalapi")
-            attributes[(logical_id, "RootResourceId")] = "root"
+    api_logical, _ = blueprint.one("AWS::ApiGateway::RestApi")
+    names.setdefault(api_logical, "portalapi")
+    host_port = origin.removeprefix("http://")
     resolve = Resolver(
         names=names,
-        attributes=attributes,
+        attribute=_attributes(blueprint, names, host_port),
         pseudo={
             "AWS::Region": REGION,
             "AWS::AccountId": ACCOUNT,
@@ -218,11 +202,25 @@ def _seed(
         },
     )
 
-    def local(value: Any) -> str:
-        return str(resolve(value)).replace(f"https://{host_port}", origin)
+    def local(value: Any) -> Any:
+        """`value` resolved, with the portal's AWS address (https on the distribution) replaced by this origin."""
+        resolved = resolve(value)
+        if isinstance(resolved, str):
+            return resolved.replace(f"https://{host_port}", origin)
+        if isinstance(resolved, list):
+            return [local(item) for item in resolved]
+        if isinstance(resolved, dict):
+            return {key: local(item) for key, item in resolved.items()}
+        return resolved
+
+    pool_logical, pool_props = blueprint.one("AWS::Cognito::UserPool")
+    client_logical, _ = blueprint.one("AWS::Cognito::UserPoolClient")
+    pool_props = local({key: value for key, value in pool_props.items() if key != "LambdaConfig"})
+    if restored is None:
+        _create_resources(blueprint, aws, names, origin, pool_props, local)
 
     environments = {
-        logical_id: {key: local(value) for key, value in function.environment.items()}
+        logical_id: {key: str(local(value)) for key, value in function.environment.items()}
         for logical_id, function in functions.items()
     }
     host = FunctionHost(
@@ -235,7 +233,7 @@ def _seed(
             "AWS_SECRET_ACCESS_KEY": _FAKE_CREDENTIALS["aws_secret_access_key"],
             "AWS_ENDPOINT_URL": emulation.endpoint,
         },
-        arn=lambda logical_id: attributes[(logical_id, "Arn")],
+        arn=lambda logical_id: str(resolve({"Fn::GetAtt": [logical_id, "Arn"]})),
         names=names,
     )
     pool_id = names[pool_logical]
@@ -256,6 +254,11 @@ def _seed(
     extensions.functions = host
     extensions.cognito = cognito
     extensions.usage = lambda plan_id, query: _get_usage(apigateway, ledger, plan_id, query)
+    extensions.sqs = chained(aws("sqs"))
+    extensions.queues = {logical_id: names[logical_id] for logical_id in blueprint.of_type("AWS::SQS::Queue")}
+    extensions.consumers = {}
+    for consumer in blueprint.queue_consumers():
+        extensions.consumers.setdefault(names[consumer.queue].rsplit("/", 1)[-1], []).append(consumer)
     extensions.notifications = {}
     for notification in blueprint.notifications():
         extensions.notifications.setdefault(names[notification.bucket], []).append(notification)
@@ -263,37 +266,47 @@ def _seed(
         if props.get("Protocol") == "email":
             extensions.email_subscriptions.setdefault(local(props["TopicArn"]), []).append(local(props["Endpoint"]))
 
-    buckets = {logical_id: names[logical_id] for logical_id in blueprint.of_type("AWS::S3::Bucket")}
     site_bucket = _bucket_of(functions, names, "SITE_BUCKET")
     artifacts_bucket = _bucket_of(functions, names, "ARTIFACTS_BUCKET")
     s3 = aws("s3")
     _seed_content(s3, site_bucket, content, overwrite_defaults=restored is None)
 
-    if restored is None:
-        sample_api_id = sample_api.create_sample_api(apigateway)
-        for stage in sample_api.STAGES:
-            document = sample_api.openapi_document(api_id=sample_api_id, stage=stage, base_url=origin)
-            s3.put_object(
-                Bucket=artifacts_bucket,
-                Key=f"catalog/{sample_api_id}_{stage}.json",
-                Body=json.dumps(document, indent=2).encode(),
-                ContentType="application/json",
-            )
-    else:
-        sample_api_id = restored["sampleApiId"]
-    if specs is not None:
-        _publish_specs(s3, artifacts_bucket, Path(specs))
+    sample_api_id = restored["sampleApiId"] if restored is not None else sample_api.create_sample_api(apigateway)
+    marketplace = simulate_marketplace(
+        blueprint=blueprint,
+        names=names,
+        aws=aws,
+        extensions=extensions,
+        sample_api_id=sample_api_id,
+        restored=restored is not None,
+    )
+    # The catalog updater reads its queue in batches: one batch for all the specs published at start.
+    with extensions.batched():
+        if restored is None:
+            for stage in sample_api.STAGES:
+                document = sample_api.openapi_document(api_id=sample_api_id, stage=stage, base_url=origin)
+                s3.put_object(
+                    Bucket=artifacts_bucket,
+                    Key=f"catalog/{sample_api_id}_{stage}.json",
+                    Body=json.dumps(document, indent=2).encode(),
+                    ContentType="application/json",
+                )
+        for key, path in specs.items():
+            s3.put_object(Bucket=artifacts_bucket, Key=key, Body=path.read_bytes())
 
     client_id = names[client_logical]
     if restored is None:
-        admin_password = admin_password or _password(pool_props.get("Policies", {}).get("PasswordPolicy", {}))
+        admin_password = _password(pool_props.get("Policies", {}).get("PasswordPolicy", {}))
         _seed_admin(aws("cognito-idp"), pool_id, admin_email, admin_password)
     else:
         admin_email, admin_password = restored["admin"]
 
-    api_logical, _ = blueprint.one("AWS::ApiGateway::RestApi")
     rest_api = RestApi(
-        routes=blueprint.routes(api_logical),
+        routes=[
+            replace(route, mock_headers={name: local(value) for name, value in route.mock_headers.items()})
+            for route in blueprint.routes(api_logical)
+        ],
+        throttles=blueprint.throttles(api_logical),
         gateway_responses={
             kind: {
                 **props,
@@ -303,12 +316,10 @@ def _seed(
         },
         authorizer=CognitoAuthorizer(pool_ids=[pool_id], region=REGION, jwks=jwks_from(emulation.endpoint, REGION)),
         invoke=host.invoke,
-        api_id=names.get(api_logical, "portalapi"),
-        stage=str(next(iter(blueprint.of_type("AWS::ApiGateway::Stage").values())).get("StageName", "prod")),
+        api_id=names[api_logical],
+        stage=blueprint.stage(api_logical).get("StageName", "prod"),
         account=ACCOUNT,
     )
-    for route in rest_api._routes:
-        object.__setattr__(route, "mock_headers", {k: local(v) for k, v in route.mock_headers.items()})
 
     front.configure(
         config=_config(blueprint, local, origin),
@@ -319,6 +330,7 @@ def _seed(
         site_bucket=site_bucket,
         outbox=outbox,
         emulation=emulation,
+        marketplace=marketplace,
         summary={
             "endpoint": emulation.endpoint,
             "region": REGION,
@@ -337,12 +349,11 @@ def _seed(
         endpoint=emulation.endpoint,
         region=REGION,
         admin_email=admin_email,
-        admin_password=str(admin_password),
+        admin_password=admin_password,
         user_pool_id=pool_id,
         user_pool_client_id=client_id,
         sample_api_id=sample_api_id,
-        buckets={"site": site_bucket, "artifacts": artifacts_bucket, **buckets},
-        tables={logical_id: names[logical_id] for logical_id in blueprint.of_type("AWS::DynamoDB::GlobalTable")},
+        buckets={"site": site_bucket, "artifacts": artifacts_bucket},
         names=names,
         outbox=outbox,
         ledger=ledger,
@@ -363,15 +374,41 @@ def _bucket_of(functions: Mapping[str, Any], names: Mapping[str, str], variable:
     raise ValueError(f"no function of the example stack is given {variable}; the preview cannot find that bucket")
 
 
+def _attributes(blueprint: Blueprint, names: Mapping[str, str], host_port: str) -> Any:
+    """What ``Fn::GetAtt`` returns for the preview's counterparts of the stack's resources."""
+    resources = blueprint.template["Resources"]
+
+    def attribute(logical_id: str, name: str) -> str:
+        kind = resources.get(logical_id, {}).get("Type")
+        local = names.get(logical_id, "")
+        arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT}:"
+        found = {
+            ("AWS::Lambda::Function", "Arn"): arn.format("lambda") + f"function:{local}",
+            ("AWS::S3::Bucket", "Arn"): f"arn:aws:s3:::{local}",
+            ("AWS::DynamoDB::GlobalTable", "Arn"): arn.format("dynamodb") + f"table/{local}",
+            ("AWS::DynamoDB::Table", "Arn"): arn.format("dynamodb") + f"table/{local}",
+            ("AWS::Cognito::UserPool", "Arn"): arn.format("cognito-idp") + f"userpool/{local}",
+            ("AWS::SNS::Topic", "TopicArn"): local,
+            ("AWS::SQS::Queue", "Arn"): arn.format("sqs") + local.rsplit("/", 1)[-1],
+            ("AWS::SQS::Queue", "QueueName"): local.rsplit("/", 1)[-1],
+            ("AWS::SQS::Queue", "QueueUrl"): local,
+            ("AWS::CloudFront::Distribution", "DomainName"): host_port,
+            ("AWS::ApiGateway::RestApi", "RootResourceId"): "root",
+        }.get((kind, name))
+        if found is None or (not local and kind != "AWS::CloudFront::Distribution"):
+            raise KeyError(f"the preview has no local counterpart for {{'Fn::GetAtt': {[logical_id, name]!r}}}")
+        return found
+
+    return attribute
+
+
 def _create_resources(
     blueprint: Blueprint,
     aws: Any,
     names: dict[str, str],
     origin: str,
-    pool_logical: str,
     pool_props: Mapping[str, Any],
-    client_logical: str,
-    client_props: Mapping[str, Any],
+    local: Any,
 ) -> None:
     s3 = aws("s3")
     for logical_id, props in blueprint.of_type("AWS::S3::Bucket").items():
@@ -380,6 +417,27 @@ def _create_resources(
         if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         names[logical_id] = name
+
+    sqs = aws("sqs")
+    queues = blueprint.of_type("AWS::SQS::Queue")
+    for logical_id, props in queues.items():
+        fifo = bool(props.get("FifoQueue"))
+        name = (
+            str(local(props["QueueName"]))
+            if "QueueName" in props
+            else _local_name(logical_id) + (".fifo" if fifo else "")
+        )
+        settings = {
+            key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
+            for key in _QUEUE_SETTINGS
+            if key in props
+        }
+        names[logical_id] = sqs.create_queue(QueueName=name, Attributes=settings)["QueueUrl"]
+    for logical_id, props in queues.items():
+        if props.get("RedrivePolicy"):
+            # A queue's dead-letter queue must exist first, so the redrive policy comes once all do.
+            policy = local(props["RedrivePolicy"])
+            sqs.set_queue_attributes(QueueUrl=names[logical_id], Attributes={"RedrivePolicy": json.dumps(policy)})
 
     dynamodb = aws("dynamodb")
     for logical_id, props in blueprint.of_type("AWS::DynamoDB::GlobalTable").items():
@@ -434,6 +492,8 @@ def _create_resources(
         )["Distribution"]["Id"]
 
     cognito = aws("cognito-idp")
+    pool_logical, _ = blueprint.one("AWS::Cognito::UserPool")
+    client_logical, client_props = blueprint.one("AWS::Cognito::UserPoolClient")
     pool_settings = {
         key: pool_props[key]
         for key in (
@@ -506,14 +566,14 @@ def _seed_content(s3: Any, bucket: str, overlay: Path | None, *, overwrite_defau
     if not overwrite_defaults:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="custom-content/"):
             existing.update(item["Key"] for item in page.get("Contents", []))
-    for root, replace in ((defaults, overwrite_defaults), (overlay, True)):
+    for root, overwrite in ((defaults, overwrite_defaults), (overlay, True)):
         if root is None:
             continue
         for path in sorted(Path(root).rglob("*")):
             if not path.is_file() or path.name.startswith("."):
                 continue
             key = f"custom-content/{path.relative_to(root).as_posix()}"
-            if not replace and key in existing:
+            if not overwrite and key in existing:
                 continue
             content_type = mimetypes.guess_type(path.name)[0] or (
                 "text/markdown" if path.suffix == ".md" else "application/octet-stream"
@@ -521,12 +581,16 @@ def _seed_content(s3: Any, bucket: str, overlay: Path | None, *, overwrite_defau
             s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type)
 
 
-def _publish_specs(s3: Any, bucket: str, folder: Path) -> None:
-    found = sorted(path for path in folder.rglob("*") if path.suffix in (".json", ".yaml", ".yml"))
+def _spec_files(folder: Path) -> dict[str, Path]:
+    """The artifacts bucket key of each OpenAPI file in `folder`, its subfolders kept as key prefixes."""
+    found = {
+        f"catalog/{path.relative_to(folder).as_posix()}": path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.suffix in (".json", ".yaml", ".yml") and not path.name.startswith(".")
+    }
     if not found:
         raise ValueError(f"--specs {folder}: no .json, .yaml or .yml files in it; put OpenAPI files there")
-    for path in found:
-        s3.put_object(Bucket=bucket, Key=f"catalog/{path.relative_to(folder).as_posix()}", Body=path.read_bytes())
+    return found
 
 
 def _seed_admin(cognito: Any, pool_id: str, email: str, password: str) -> None:
@@ -625,6 +689,8 @@ class _Front:
             _, _, rest = path.partition("/sample-api/")
             stage, _, inner = rest.partition("/")
             return self.sample(request, stage, "/" + inner)
+        if path.startswith("/_preview/marketplace") and self.marketplace is not None:
+            return self.marketplace(request)
         if path.startswith("/_preview/"):
             return self._preview_pages(path)
         if path.startswith("/custom-content/"):
@@ -697,17 +763,3 @@ class _Front:
         for name, value in self.headers.items():
             response.headers.setdefault(name, value)
         return response
-
-
-def wait_until_answering(url: str, timeout: float = 10) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/config.json", timeout=2):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)

@@ -50,7 +50,8 @@ def _u(big_a: int, big_b: int) -> int:
 
 def _x(pool_id: str, user_id: str, password: str, salt_hex: str) -> int:
     inner = hashlib.sha256(f"{pool_id.split('_', 1)[1]}{user_id}:{password}".encode()).hexdigest()
-    return int(_hex_hash(_pad(salt_hex) + inner), 16)
+    # Clients read SALT as a number (amazon-cognito-identity-js does), so leading zeros are not hashed.
+    return int(_hex_hash(_pad(int(salt_hex, 16)) + inner), 16)
 
 
 def _key(shared: int, u: int) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copyreg
 import json
 import pickle
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from .outbox import Outbox
 if TYPE_CHECKING:
     from .server import Preview
 
-SERVICES = ("s3", "dynamodb", "cognito-idp", "apigateway", "sns")
+SERVICES = ("s3", "dynamodb", "cognito-idp", "apigateway", "sns", "sqs")
 _MODELS = "moto-models.pickle"
 _RECORDS = "preview.json"
 
@@ -34,6 +35,7 @@ def _reduce_key(key: RSAKey) -> tuple[Any, tuple[dict[str, Any]]]:
 
 
 copyreg.pickle(RSAKey, _reduce_key)  # moto signs Cognito tokens with a key object pickle cannot copy
+copyreg.pickle(threading.Condition, lambda _: (threading.Condition, ()))  # each SQS queue holds one
 
 
 class StateStore:

@@ -18,7 +18,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from devportal_constructs.preview import Preview
-from devportal_constructs.preview.blueprint import load_blueprint
+from devportal_constructs.preview.blueprint import Throttle, load_blueprint
 from devportal_constructs.preview.gateway import CognitoAuthorizer, RestApi, jwks_from
 from devportal_constructs.preview.testing import sign_in
 
@@ -40,12 +40,12 @@ def recorder() -> Recorder:
     return Recorder()
 
 
-@pytest.fixture(scope="module")
-def gateway(preview: Preview, recorder: Recorder) -> RestApi:
+def portal_api(preview: Preview, recorder: Recorder, throttles: tuple[Throttle, ...] = ()) -> RestApi:
     blueprint = load_blueprint()
     api, _ = blueprint.one("AWS::ApiGateway::RestApi")
     return RestApi(
         routes=blueprint.routes(api),
+        throttles=throttles,
         gateway_responses=blueprint.gateway_responses(api),
         authorizer=CognitoAuthorizer(
             pool_ids=[preview.user_pool_id], region=preview.region, jwks=jwks_from(preview.endpoint, preview.region)
@@ -55,6 +55,11 @@ def gateway(preview: Preview, recorder: Recorder) -> RestApi:
         stage="prod",
         account="123456789012",
     )
+
+
+@pytest.fixture(scope="module")
+def gateway(preview: Preview, recorder: Recorder) -> RestApi:
+    return portal_api(preview, recorder)
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +196,21 @@ def test_preflight_answers_with_the_portal_origin(gateway: RestApi) -> None:
     response = call(gateway, "OPTIONS", "/api/me")
     assert response.status_code == 204
     assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+
+
+def test_the_stage_throttle_is_the_stacks() -> None:
+    blueprint = load_blueprint()
+    api, _ = blueprint.one("AWS::ApiGateway::RestApi")
+    assert blueprint.throttles(api) == [Throttle(resource="/*", method="*", rate=100.0, burst=200)]
+
+
+def test_fails_when_the_stage_throttle_is_exceeded(preview: Preview, recorder: Recorder) -> None:
+    # Given the portal's API whose stage lets each method take one request, refilled every 1,000 seconds
+    throttled = portal_api(preview, recorder, (Throttle(resource="/*", method="*", rate=0.001, burst=1),))
+    # When the catalog is asked for twice, then another method is called
+    first, second = call(throttled, "GET", "/api/catalog"), call(throttled, "GET", "/api/catalog")
+    other = call(throttled, "OPTIONS", "/api/catalog")
+    # Then the second call gets API Gateway's THROTTLED response (the stack's 4XX template), the other method not
+    assert first.status_code == 200
+    assert (second.status_code, body(second)) == (429, {"message": "The request was refused: Too Many Requests"})
+    assert other.status_code == 204
