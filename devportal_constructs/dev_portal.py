@@ -233,6 +233,8 @@ class DevPortal(Construct):
                 "apiUrl": self.backend.api_url,
                 "websiteUrl": website_url,
                 "registrationMode": account_registration_mode,
+                # The site offers "Sign in with your organization" through the managed login for these.
+                "identityProviders": [provider.provider_name for provider in identity_providers or ()],
                 "features": {
                     "feedback": admin_email is not None,
                     "marketplace": marketplace is not None,

@@ -21,6 +21,7 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 _CACHE_ENV = "DEVPORTAL_PREVIEW_CACHE"
 _CACHE_FORMAT = 1
 _CONFIG_FILE = "config.json"
+_log = logging.getLogger("devportal.preview")
 
 
 def _cache_root() -> Path:
@@ -80,6 +81,7 @@ def load_blueprint(context: Mapping[str, str] | None = None) -> Blueprint:
     if entry.is_file():
         data = json.loads(entry.read_text())
     else:
+        _log.info("synthesizing the example stack for the preview (the next start reuses it)...")
         try:
             data = _synthesize(context)
         except Exception as failure:
@@ -93,7 +95,7 @@ def load_blueprint(context: Mapping[str, str] | None = None) -> Blueprint:
                     f"the example stack does not synthesize ({type(failure).__name__}: {failure}); fix the "
                     "construct code, or run `devportal synth` to see the whole error"
                 ) from failure
-            logging.getLogger("devportal.preview").warning(
+            _log.warning(
                 "the example stack does not synthesize (%s: %s); previewing the last stack that did, from %s",
                 type(failure).__name__,
                 failure,

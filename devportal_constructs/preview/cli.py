@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 from .server import HOST
@@ -19,16 +20,28 @@ def _context(pair: str) -> tuple[str, str]:
     return key, value
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a port from 1 to 65535, or 0 for a free one")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="devportal preview",
         description="Run the whole developer portal on this machine, on an embedded AWS emulation. "
         f"Everything listens on {HOST} only.",
     )
-    parser.add_argument("--port", type=int, default=8080, help="the portal's port (default 8080; 0 picks a free one)")
-    parser.add_argument("--specs", type=Path, help="a folder of OpenAPI files to publish into the catalog")
-    parser.add_argument("--content", type=Path, help="a folder laid over custom-content (logo, Markdown fragments)")
-    parser.add_argument("--state", type=Path, help="keep the emulation's data in this folder between runs")
+    parser.add_argument("--port", type=_port, default=8080, help="the portal's port (default 8080; 0 picks a free one)")
+    parser.add_argument(
+        "--specs", type=Path, metavar="DIR", help="a folder of OpenAPI files to publish into the catalog"
+    )
+    parser.add_argument(
+        "--content", type=Path, metavar="DIR", help="a folder laid over custom-content (logo, Markdown fragments)"
+    )
+    parser.add_argument(
+        "--state", type=Path, metavar="DIR", help="keep the emulation's data in this folder between runs"
+    )
     parser.add_argument(
         "--context",
         "-c",
@@ -44,10 +57,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("devportal.preview").setLevel(logging.INFO)
+    # Lambda logs this for functions that publish no metric in an invocation; here it only buries the URL.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     from .server import start_preview
 
-    print("Starting the local preview (the first start synthesizes the example stack)...", flush=True)
+    print("Starting the local preview...", flush=True)
     try:
         preview = start_preview(
             port=args.port,

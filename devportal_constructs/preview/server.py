@@ -38,6 +38,17 @@ HOST = "127.0.0.1"
 ADMIN_EMAIL = "admin@example.com"
 _FAKE_CREDENTIALS = {"aws_access_key_id": "preview", "aws_secret_access_key": "preview"}
 _log = logging.getLogger("devportal.preview")
+_STATEFUL = (
+    "AWS::S3::Bucket",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::SNS::Topic",
+    "AWS::SQS::Queue",
+    "AWS::CloudFront::Distribution",
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::UserPoolGroup",
+)
+"""What ``--state`` keeps: each of the stack's resources of these types must have its counterpart restored."""
 _QUEUE_SETTINGS = (
     "VisibilityTimeout",
     "MessageRetentionPeriod",
@@ -218,6 +229,18 @@ def _seed(
     pool_props = local({key: value for key, value in pool_props.items() if key != "LambdaConfig"})
     if restored is None:
         _create_resources(blueprint, aws, names, origin, pool_props, local)
+    elif missing := sorted(
+        logical_id for kind in _STATEFUL for logical_id in blueprint.of_type(kind) if logical_id not in names
+    ):
+        assert store is not None
+        raise ValueError(
+            f"--state {store.folder}: it holds the data of another version of the stack, without "
+            f"{', '.join(missing)}; give an empty folder, or delete this one"
+        )
+    else:
+        sqs = aws("sqs")
+        for logical_id in blueprint.of_type("AWS::SQS::Queue"):  # a queue's URL names the emulation's port
+            names[logical_id] = sqs.get_queue_url(QueueName=names[logical_id].rsplit("/", 1)[-1])["QueueUrl"]
 
     environments = {
         logical_id: {key: str(local(value)) for key, value in function.environment.items()}

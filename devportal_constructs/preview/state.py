@@ -21,7 +21,7 @@ from .outbox import Outbox
 if TYPE_CHECKING:
     from .server import Preview
 
-SERVICES = ("s3", "dynamodb", "cognito-idp", "apigateway", "sns", "sqs")
+SERVICES = ("s3", "dynamodb", "cognito-idp", "apigateway", "sns", "sqs", "cloudfront")
 _MODELS = "moto-models.pickle"
 _RECORDS = "preview.json"
 

@@ -7,7 +7,7 @@ Fixtures for journeys:
 - ``launch_preview(*options)``: another preview, e.g. with ``--content DIR``, for a module's own fixture;
 - ``page``: a fresh browser context and page. On failure its screenshot and console log are saved under
   ``test-artifacts/<test>/``, with the preview's log. ``page_errors(page)`` lists the console errors and
-  uncaught exceptions seen so far.
+  uncaught exceptions seen so far, on this page or any other opened through ``browser``.
 
 The preview runs in a subprocess, as `devportal preview` does: moto keeps its data per process, and the
 journeys must not share it with the other tests.
@@ -134,13 +134,45 @@ def portal() -> Iterator[RunningPreview]:
         yield running
 
 
+def watch(page: Any) -> Any:
+    """Record the page's console and its errors, for ``page_errors`` and the failure artifacts (once a page)."""
+    if not hasattr(page, "devportal_errors"):
+        console: list[str] = []
+        errors: list[str] = []
+        page.devportal_console, page.devportal_errors = console, errors
+
+        def on_console(message: Any) -> None:
+            console.append(f"[{message.type}] {message.text} ({message.location.get('url', '')})")
+            if message.type == "error":
+                errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    return page
+
+
+class WatchedBrowser:
+    """The browser, with every page of every context it opens watched, however a test opens the page."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.on("page", watch)
+        return context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser(chromium: Path) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS, headless=True)
-        yield launched
+        yield WatchedBrowser(launched)
         launched.close()
 
 
@@ -152,25 +184,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def page_errors(page: Any) -> list[str]:
-    """Console errors and uncaught exceptions the page has shown so far."""
+    """Console errors and uncaught exceptions the page has shown so far (any page the ``browser`` opened)."""
+    if not hasattr(page, "devportal_errors"):
+        raise AssertionError("this page was not opened through the `browser` fixture, so its errors are unknown")
     return list(page.devportal_errors)
 
 
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
-    opened = context.new_page()
-    console: list[str] = []
-    errors: list[str] = []
-    opened.devportal_errors = errors
-
-    def on_console(message: Any) -> None:
-        console.append(f"[{message.type}] {message.text} ({message.location.get('url', '')})")
-        if message.type == "error":
-            errors.append(f"console: {message.text} ({message.location.get('url', '')})")
-
-    opened.on("console", on_console)
-    opened.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    opened = watch(context.new_page())
+    console: list[str] = opened.devportal_console
     yield opened
     failed = any(getattr(getattr(request.node, f"report_{when}", None), "failed", False) for when in ("setup", "call"))
     if failed:

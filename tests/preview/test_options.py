@@ -67,8 +67,13 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
             ClientId=first.user_pool_client_id, Username=email, ConfirmationCode=latest_code(first.url, email)
         )
         before = (first.admin_email, first.admin_password, first.user_pool_client_id, first.sample_api_id)
-    # When the preview starts again on the same folder
-    with start_preview(port=0, state=state) as second:
+    # When the preview starts again on the same folder, with a new home page and a spec
+    content = tmp_path / "content"
+    (content / "content-fragments").mkdir(parents=True)
+    (content / "content-fragments" / "Home.md").write_text("## Back again\n")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "orders.json").write_text(json.dumps(openapi("Orders")))
+    with start_preview(port=0, state=state, content=content, specs=tmp_path / "specs") as second:
         tokens = sign_in(
             second.aws("cognito-idp"),
             pool_id=second.user_pool_id,
@@ -84,16 +89,49 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
             password=second.admin_password,
         )
         after = (second.admin_email, second.admin_password, second.user_pool_client_id, second.sample_api_id)
-        sent = [email["to"] for email in second.outbox.to_json()]
-        apis = {entry["id"] for entry in catalog(second)["apis"]}
-    # Then the user signs in, the seeded admin is the same and still signs in, and the rest is kept too
+        mailed = [message["to"] for message in second.outbox.to_json()]
+        published = catalog(second)
+        with urllib.request.urlopen(f"{second.url}/custom-content/content-fragments/Home.json", timeout=10) as page:
+            home = json.loads(page.read())
+        cloudfront = second.aws("cloudfront")
+        distribution = cloudfront.list_distributions()["DistributionList"]["Items"][0]["Id"]
+        invalidations = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
+    # Then the user signs in, the seeded admin is the same and still signs in, the rest is kept too, and the
+    # restored stack still works: the new page renders (its distribution invalidated), the spec is published
     assert tokens["IdToken"] and admin["IdToken"]
     assert after == before
-    assert email in sent
-    assert apis == {f"{before[3]}_dev", f"{before[3]}_prod"}
+    assert email in mailed
+    assert {entry["id"] for entry in published["apis"]} == {f"{before[3]}_dev", f"{before[3]}_prod"}
+    assert [entry["title"] for entry in published["generic"]] == ["Orders"]
+    assert "Back again" in json.dumps(home)
+    assert invalidations["Quantity"] >= 1
 
 
 def test_fails_when_the_state_path_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "state").write_text("not a folder")
     with pytest.raises(ValueError, match=r"--state .*state: this is a file; give a folder"):
         start_preview(port=0, state=tmp_path / "state")
+
+
+def test_fails_when_the_state_was_saved_for_another_version_of_the_stack(tmp_path: Path) -> None:
+    # Given a state folder saved before the stack had its catalog updates queue
+    with start_preview(port=0, state=tmp_path):
+        pass
+    records = json.loads((tmp_path / "preview.json").read_text())
+    queue = next(logical_id for logical_id in records["names"] if logical_id.startswith("DevPortalCatalogUpdatesQueue"))
+    del records["names"][queue]
+    (tmp_path / "preview.json").write_text(json.dumps(records))
+    # Then the preview refuses it, naming what is missing and what to do
+    with pytest.raises(
+        ValueError, match=rf"holds the data of another version of the stack, without {queue}; give an empty"
+    ):
+        start_preview(port=0, state=tmp_path)
+
+
+@pytest.mark.parametrize("port", ["70000", "eighty", "-1"])
+def test_fails_when_the_port_is_not_a_port(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from devportal_constructs.preview.cli import parser
+
+    with pytest.raises(SystemExit):
+        parser().parse_args(["--port", port])
+    assert f"{port!r}: give a port from 1 to 65535, or 0 for a free one" in capsys.readouterr().err
