@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BaseModel
+
+from portal_common import accounts
 from portal_common.errors import Forbidden, Unauthorized
 from portal_common.settings import settings
-from pydantic import BaseModel
 
 
 class Caller(BaseModel):
@@ -36,21 +40,15 @@ def caller(router: APIGatewayRouter) -> Caller:
     return Caller(user_id=claims["sub"], username=username, email=claims.get("email", ""), groups=groups)
 
 
-def registered(router: APIGatewayRouter) -> Caller:
-    """The caller, whose registration must be complete: pending and denied accounts hold tokens but not keys.
+def registered(router: APIGatewayRouter) -> tuple[Caller, dict[str, Any]]:
+    """The caller and their account record, which must be registered: pending and denied accounts hold
+    tokens but not keys or subscriptions. Admins count as registered.
 
-    Admins count as registered. The account record decides, not the token, so an approval takes effect at
-    once and a denial does too.
+    The account record decides, not the token's groups, so an approval takes effect at once and a denial
+    does too. See ``accounts.require_registered`` for the refusals and their messages.
     """
-    from portal_common.accounts import get_account
-
     who = caller(router)
-    if who.is_admin or settings().registered_group in who.groups:
-        return who
-    account = get_account(who.user_id)
-    if account is None or account.get("status") != "registered":
-        raise Forbidden("Your registration is not complete yet; this needs an approved account.")
-    return who
+    return who, accounts.require_registered(who.user_id, is_admin=who.is_admin)
 
 
 def admin(router: APIGatewayRouter) -> Caller:

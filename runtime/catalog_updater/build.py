@@ -15,12 +15,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from portal_common.aws import client
+from portal_common.aws import client, is_missing_object
 from portal_common.catalog import (
     CATALOG_KEY,
     CATALOG_PREFIX,
@@ -45,6 +44,7 @@ from portal_common.catalog import (
     spec_key,
     write_json,
 )
+from portal_common.clock import now
 from portal_common.gateway import EXPORT_ORIGIN, UsagePlans, sha256, usage_plans
 from portal_common.settings import settings
 from portal_common.specs import LoadedSpec, SpecError, load_spec
@@ -102,10 +102,6 @@ def collapse(changes: Iterable[Change]) -> dict[str, Change]:
     return latest
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 class Builder:
     """One invocation's build. Reads are cached, so a retry after a lost race reads no file twice."""
 
@@ -122,7 +118,7 @@ class Builder:
         try:
             response = self.s3.get_object(Bucket=self.bucket, Key=INDEX_KEY)
         except ClientError as error:
-            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+            if is_missing_object(error):
                 return CatalogIndex(), None
             raise
         return CatalogIndex.model_validate_json(response["Body"].read()), response["ETag"]
@@ -145,7 +141,7 @@ class Builder:
         try:
             response = self.s3.get_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
-            if error.response["Error"]["Code"] not in ("NoSuchKey", "404"):
+            if not is_missing_object(error):
                 raise
             read = _Read(body=None)
         else:
@@ -172,7 +168,7 @@ class Builder:
                     "etag": read.etag,
                     "sequencer": sequencer,
                     "error": f"{read.error} Until it is fixed, the portal keeps its last valid version.",
-                    "updatedAt": _now(),
+                    "updatedAt": now(),
                 }
             )
         return IndexRecord(
@@ -185,7 +181,7 @@ class Builder:
             sha256=sha256(read.body) if read.origin == EXPORT_ORIGIN else "",
             error=read.error,
             summary=read.loaded.summary if read.loaded else None,
-            updatedAt=_now(),
+            updatedAt=now(),
         )
 
     # --- one batch -----------------------------------------------------------------------------------------
@@ -271,7 +267,7 @@ class Builder:
 
     def derive(self, index: CatalogIndex, choices: CatalogSettings) -> tuple[Catalog, CatalogStatus]:
         plans = self.plans()
-        generated = _now()
+        generated = now()
         catalog = Catalog(generatedAt=generated)
         status = CatalogStatus(generatedAt=generated)
         winners: dict[str, str] = {}

@@ -7,10 +7,11 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ValidationError, field_validator
+
 from portal_common import accounts, registration
 from portal_common.aws import client
 from portal_common.settings import settings
-from pydantic import BaseModel, ValidationError, field_validator
 
 logger = Logger(child=True)
 

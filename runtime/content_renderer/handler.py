@@ -12,14 +12,16 @@ import os
 import time
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from portal_common.aws import client
 
 from content_renderer.publish import is_fragment, publish_fragment
+from portal_common.aws import client
 
 logger = Logger()
 tracer = Tracer()
+metrics = Metrics()
 
 
 def _fragment_keys(event: dict) -> list[tuple[str, str]]:
@@ -46,9 +48,12 @@ def invalidate(distribution_id: str, keys: list[str]) -> None:
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     results = [publish_fragment(bucket, key) for bucket, key in _fragment_keys(event)]
     written = [result.json_key for result in results if result.written]
+    metrics.add_metric(name="FragmentsRendered", unit=MetricUnit.Count, value=len(written))
+    metrics.add_metric(name="FragmentsKept", unit=MetricUnit.Count, value=len(results) - len(written))
     distribution_id = os.environ.get("DISTRIBUTION_ID", "")
     if written and distribution_id:
         invalidate(distribution_id, written)

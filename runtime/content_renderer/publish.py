@@ -18,9 +18,9 @@ import json
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
-from portal_common.aws import client
 
 from content_renderer.render import FragmentError, render_fragment
+from portal_common.aws import client
 
 FRAGMENTS_PREFIX = "custom-content/content-fragments/"
 FRAGMENT_SUFFIX = ".md"

@@ -14,11 +14,12 @@ AWS account: ``License Updated - Manufacturer`` grants the product (as ``subscri
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
-from portal_common.marketplace import ACTIONS, Action, Notification, parse_time
+from portal_common.clock import parse_time
+from portal_common.marketplace import ACTIONS, Action, Notification
 
 EVENTBRIDGE_SOURCE = "aws.agreement-marketplace"
 EVENTBRIDGE_ACTIONS: dict[str, Action] = {
@@ -41,8 +42,7 @@ def notifications_in(event: Mapping[str, Any]) -> Iterator[Notification]:
         yield from_eventbridge(event)
     else:
         raise MalformedNotification(
-            f"Expected SNS records or an EventBridge event from {EVENTBRIDGE_SOURCE}, "
-            f"got keys {sorted(event)}"
+            f"Expected SNS records or an EventBridge event from {EVENTBRIDGE_SOURCE}, got keys {sorted(event)}"
         )
 
 
@@ -65,9 +65,7 @@ def from_sns(record: Mapping[str, Any]) -> Notification:
         raise MalformedNotification(f"The {where} is not a JSON object")
     action = _required(message, "action", where)
     if action not in ACTIONS:
-        raise MalformedNotification(
-            f"The {where} has action {action!r}; expected one of {', '.join(ACTIONS)}"
-        )
+        raise MalformedNotification(f"The {where} has action {action!r}; expected one of {', '.join(ACTIONS)}")
     details = {
         name: str(message[key])
         for name, key in (("offerIdentifier", "offer-identifier"), ("freeTrial", "isFreeTrialTermPresent"))

@@ -10,14 +10,14 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
-from portal_common.aws import resource
-from portal_common.errors import BadRequest, Conflict, NotFound
+from portal_common import clock
+from portal_common.aws import is_conditional_failure, resource
+from portal_common.errors import BadRequest, Conflict, Forbidden, NotFound
 from portal_common.settings import settings
 
 AccountStatus = Literal["registered", "pending_request", "pending_invite", "denied"]
@@ -26,17 +26,43 @@ STATUSES: tuple[str, ...] = get_args(AccountStatus)
 # subs are UUIDs, so no account can collide with them; listings never return them.
 APPLICANT_PREFIX = "applicant#"
 
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+NOT_RECORDED = "Your account is not recorded yet: sign in again and the portal will record it."
+NOT_REGISTERED = {
+    "pending_request": "Your account is pending_request, so it has no API key or subscriptions: "
+    "wait for an administrator to approve it.",
+    "pending_invite": "Your account is pending_invite, so it has no API key or subscriptions: "
+    "sign in with the password your invitation gave you and choose your own.",
+    "denied": "Your account is denied, so it has no API key or subscriptions: "
+    "it was declined; ask the portal's administrators why.",
+}
+"""What a caller whose account is not registered is told, by status; the site may show these as they are."""
+NOT_REGISTERED_OTHERWISE = (
+    "Your account is not registered, so it has no API key or subscriptions: "
+    "ask the portal's administrators to approve it."
+)
 
 
 def _table() -> Any:
     return resource("dynamodb").Table(settings().accounts_table)
 
 
-def _is_conditional_failure(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+def holds_keys(record: Mapping[str, Any], *, is_admin: bool = False) -> bool:
+    """Whether this account may hold a working API key and subscriptions: registered, or an admin."""
+    return is_admin or record.get("status") == "registered"
+
+
+def require_registered(user_id: str, *, is_admin: bool = False) -> dict[str, Any]:
+    """The caller's account record, which must be registered (admins count as registered).
+
+    The record decides, not the token's groups, so an approval or a denial takes effect at once. Raises
+    NotFound when there is no record yet, and Forbidden, with the message for its status, otherwise.
+    """
+    record = get_account(user_id)
+    if record is None:
+        raise NotFound(NOT_RECORDED)
+    if not holds_keys(record, is_admin=is_admin):
+        raise Forbidden(NOT_REGISTERED.get(str(record.get("status")), NOT_REGISTERED_OTHERWISE))
+    return record
 
 
 def get_account(user_id: str) -> dict[str, Any] | None:
@@ -55,7 +81,7 @@ def create_account(item: Mapping[str, Any]) -> bool:
     try:
         _table().put_item(Item=dict(item), ConditionExpression=Attr("userId").not_exists())
     except ClientError as error:
-        if _is_conditional_failure(error):
+        if is_conditional_failure(error):
             return False
         raise
     return True
@@ -85,7 +111,7 @@ def update_account(
             ReturnValues="ALL_NEW",
         )
     except ClientError as error:
-        if not _is_conditional_failure(error):
+        if not is_conditional_failure(error):
             raise
         current = require_account(user_id)
         raise Conflict(
@@ -152,7 +178,7 @@ def all_accounts() -> Iterator[dict[str, Any]]:
 
 def save_applicant_decision(username: str, fields: Mapping[str, Any]) -> None:
     """Remember what the sign-up approver decided until the applicant confirms their email."""
-    _table().put_item(Item={"userId": APPLICANT_PREFIX + username, **fields, "dateDecided": now()})
+    _table().put_item(Item={"userId": APPLICANT_PREFIX + username, **fields, "dateDecided": clock.now()})
 
 
 def take_applicant_decision(username: str) -> dict[str, Any] | None:

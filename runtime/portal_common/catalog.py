@@ -46,7 +46,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from portal_common.aws import client
+from portal_common.aws import client, is_missing_object
 from portal_common.errors import NotFound
 from portal_common.settings import settings
 
@@ -90,6 +90,22 @@ class PlanTier(BaseModel):
     description: str = ""
     throttle: Throttle | None = None
     quota: Quota | None = None
+
+    @classmethod
+    def from_gateway(cls, plan: dict[str, Any]) -> PlanTier:
+        """The tier of a usage plan as API Gateway's GetUsagePlan(s) describes it."""
+        return cls(
+            id=str(plan["id"]),
+            name=str(plan.get("name") or plan["id"]),
+            description=str(plan.get("description") or ""),
+            throttle=Throttle.model_validate(plan["throttle"]) if plan.get("throttle") else None,
+            quota=Quota.model_validate(plan["quota"]) if plan.get("quota") else None,
+        )
+
+
+def plan_stage_ids(plan: dict[str, Any]) -> list[str]:
+    """``{apiId}_{stage}`` of every stage a usage plan as API Gateway describes it includes."""
+    return [f"{stage['apiId']}_{stage['stage']}" for stage in plan.get("apiStages") or []]
 
 
 class UsagePlan(PlanTier):
@@ -251,7 +267,7 @@ def read_json(key: str) -> dict[str, Any] | None:
     try:
         body = client("s3").get_object(Bucket=settings().artifacts_bucket, Key=key)["Body"].read()
     except ClientError as error:
-        if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+        if is_missing_object(error):
             return None
         raise
     return json.loads(body)

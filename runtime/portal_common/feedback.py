@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
-from portal_common import accounts
+from portal_common import clock
 from portal_common.aws import client, resource
 from portal_common.errors import NotFound
 from portal_common.settings import settings
@@ -38,7 +38,7 @@ def save(*, user_id: str, email: str, message: str, page: str | None) -> tuple[d
         "userId": user_id,
         "email": email,
         "message": message,
-        "dateCreated": accounts.now(),
+        "dateCreated": clock.now(),
     }
     if page:
         item["page"] = page
@@ -58,16 +58,12 @@ def _notify(item: dict[str, Any]) -> bool:
     try:
         client("sns").publish(TopicArn=topic, Subject=SUBJECT, Message=body)
     except (ClientError, BotoCoreError):
-        logger.exception(
-            "Could not notify the admin of new feedback", extra={"feedbackId": item["feedbackId"]}
-        )
+        logger.exception("Could not notify the admin of new feedback", extra={"feedbackId": item["feedbackId"]})
         return False
     return True
 
 
-def newest_first(
-    *, limit: int, after: tuple[str, str] | None
-) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
+def newest_first(*, limit: int, after: tuple[str, str] | None) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
     """One page of feedback, newest first, and the ``(dateCreated, feedbackId)`` to continue after."""
     items: list[dict[str, Any]] = []
     arguments: dict[str, Any] = {}

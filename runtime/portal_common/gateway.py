@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portal_common.aws import client
-from portal_common.catalog import PlanTier, Quota, Throttle, stage_key
+from portal_common.catalog import PlanTier, plan_stage_ids, stage_key
 from portal_common.settings import settings
 
 EXPORT_ORIGIN = "apigateway-export"
@@ -30,16 +30,10 @@ def usage_plans() -> UsagePlans:
     paginator = client("apigateway").get_paginator("get_usage_plans")
     for page in paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE}):
         for plan in page.get("items", []):
-            tier = PlanTier(
-                id=plan["id"],
-                name=plan.get("name") or plan["id"],
-                description=plan.get("description") or "",
-                throttle=Throttle.model_validate(plan["throttle"]) if plan.get("throttle") else None,
-                quota=Quota.model_validate(plan["quota"]) if plan.get("quota") else None,
-            )
+            tier = PlanTier.from_gateway(plan)
             result.plans.append(tier)
-            for stage in plan.get("apiStages") or []:
-                stages = result.by_stage.setdefault(f"{stage['apiId']}_{stage['stage']}", [])
+            for stage_id in plan_stage_ids(plan):
+                stages = result.by_stage.setdefault(stage_id, [])
                 if all(existing.id != tier.id for existing in stages):
                     stages.append(tier)
     return result

@@ -26,26 +26,19 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from boto3.dynamodb.conditions import Attr
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from portal_common import accounts
-from portal_common.aws import client, resource
-from portal_common.errors import Conflict, Forbidden, NotFound, Unavailable
+from portal_common import accounts, clock
+from portal_common.accounts import NOT_RECORDED
+from portal_common.aws import AWS_FAILURES, client, error_code, is_conditional_failure, is_not_found, resource
+from portal_common.errors import Conflict, NotFound, Unavailable
 from portal_common.settings import settings
 
 logger = Logger(child=True)
 
 STACK_TAG = "devportal:stack"
 USER_TAG = "devportal:user"
-AWS_FAILURES = (ClientError, BotoCoreError)
-"""What a failed AWS call raises: the service's refusal, or no answer at all."""
-NOT_RECORDED = "Your account is not recorded yet: sign in again and the portal will record it."
-_UNREGISTERED = {
-    "pending_request": "wait for an administrator to approve it.",
-    "pending_invite": "sign in with the password your invitation gave you and choose your own.",
-    "denied": "it was declined; ask the portal's administrators why.",
-}
 
 
 class ApiKey(BaseModel):
@@ -84,39 +77,27 @@ def _accounts() -> Any:
     return resource("dynamodb").Table(settings().accounts_table)
 
 
-def _is_conditional_failure(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
-
-
-def _is_not_found(error: BaseException) -> bool:
-    return isinstance(error, ClientError) and error.response["Error"]["Code"] == "NotFoundException"
-
-
 # --- the account's key -------------------------------------------------------------------------------------
 
 
-def require_registered(user_id: str) -> dict[str, Any]:
-    """The caller's account record, which must be registered to hold a key and subscriptions."""
-    record = accounts.get_account(user_id)
-    if record is None:
-        raise NotFound(NOT_RECORDED)
-    status = record.get("status")
-    if status != "registered":
-        raise Forbidden(
-            f"Your account is {status}, so it has no API key or subscriptions: "
-            + _UNREGISTERED.get(str(status), "ask the portal's administrators to approve it.")
-        )
-    return record
+def own_key(record: Mapping[str, Any], email: str) -> tuple[dict[str, Any], str]:
+    """The registered caller's record and key id, issuing the key if the first sign-in did not.
 
-
-def own_key(user_id: str, email: str) -> tuple[dict[str, Any], str]:
-    """The registered caller's record and key id, issuing the key if the first sign-in did not."""
-    record = require_registered(user_id)
+    `record` is the caller's account, which ``accounts.require_registered`` let through. A key that is not
+    known to be enabled (an approval that could not enable it) is enabled here, so it works from now on.
+    """
     key_id = record.get("apiKeyId")
-    if not key_id:
-        key_id = ensure_key(user_id, email, True)
-        record = {**record, "apiKeyId": key_id, "apiKeyEnabled": True}
-    return record, str(key_id)
+    if not key_id or record.get("apiKeyEnabled") is not True:
+        key_id = ensure_key(str(record["userId"]), email, True)
+        return {**record, "apiKeyId": key_id, "apiKeyEnabled": True}, key_id
+    return dict(record), str(key_id)
+
+
+def current_key_id(user_id: str) -> str | None:
+    """The key the user's account names now, or None when it names none (or there is no account)."""
+    record = accounts.get_account(user_id) or {}
+    key_id = record.get("apiKeyId")
+    return str(key_id) if key_id else None
 
 
 def ensure_key(user_id: str, email: str, enabled: bool) -> str:
@@ -139,30 +120,28 @@ def ensure_key(user_id: str, email: str, enabled: bool) -> str:
     except AWS_FAILURES as error:
         logger.exception("Could not issue an API key", extra={"userId": user_id})
         raise Unavailable(
-            f"The portal could not issue your API key ({_reason(error)}): sign in again in a minute."
+            f"The portal could not issue your API key ({error_code(error)}): sign in again in a minute."
         ) from None
     try:
         _accounts().update_item(
             Key={"userId": user_id},
             UpdateExpression="SET apiKeyId = :key, apiKeyEnabled = :enabled, dateApiKeyCreated = :now",
             ConditionExpression=Attr("userId").exists() & Attr("apiKeyId").not_exists(),
-            ExpressionAttributeValues={":key": created, ":enabled": enabled, ":now": accounts.now()},
+            ExpressionAttributeValues={":key": created, ":enabled": enabled, ":now": clock.now()},
         )
     except ClientError as error:
         _delete_quietly(created)
-        if not _is_conditional_failure(error):
+        if not is_conditional_failure(error):
             raise
         winner = accounts.get_account(user_id)
         if winner is None or not winner.get("apiKeyId"):
-            raise NotFound(
-                "Your account was deleted while the portal issued its key: register again."
-            ) from None
+            raise NotFound("Your account was deleted while the portal issued its key: register again.") from None
         return str(winner["apiKeyId"])
     return created
 
 
 def set_key_enabled(user_id: str, enabled: bool) -> None:
-    """Enable or disable the user's key, as their account is approved, or pending or denied.
+    """Enable or disable the user's key, as their account is approved, or moved to pending or denied.
 
     Does nothing when the user has no key yet: ``ensure_key`` issues it in the right state.
     """
@@ -172,13 +151,18 @@ def set_key_enabled(user_id: str, enabled: bool) -> None:
     _set_enabled(user_id, str(record["apiKeyId"]), enabled)
 
 
+def follow_status(record: Mapping[str, Any], *, is_admin: bool = False) -> None:
+    """Set the account's key as its status says: enabled while it holds keys, disabled otherwise."""
+    set_key_enabled(str(record["userId"]), accounts.holds_keys(record, is_admin=is_admin))
+
+
 def delete_keys(record: Mapping[str, Any]) -> None:
     """Delete every key of this account record (its key and any a rotation left); call before deleting it."""
     for key_id in _all_keys(record):
         try:
             _gateway().delete_api_key(apiKey=key_id)
         except ClientError as error:
-            if not _is_not_found(error):
+            if not is_not_found(error):
                 raise
 
 
@@ -188,10 +172,9 @@ def describe_key(record: Mapping[str, Any], *, reveal: bool) -> ApiKey:
     try:
         key = _gateway().get_api_key(apiKey=key_id, includeValue=reveal)
     except ClientError as error:
-        if _is_not_found(error):
+        if is_not_found(error):
             raise NotFound(
-                "Your API key was deleted outside the portal: rotate it (POST /apikey/rotate) "
-                "to get a new one."
+                "Your API key was deleted outside the portal: rotate it (POST /apikey/rotate) to get a new one."
             ) from None
         raise
     return _view(key, reveal=reveal)
@@ -223,7 +206,7 @@ def rotate_key(record: Mapping[str, Any], email: str) -> Rotation:
         new = _create_key(user_id, email, enabled)
     except AWS_FAILURES as error:
         logger.exception("Could not start the rotation of an API key", extra={"userId": user_id})
-        raise Unavailable(f"{unchanged}: API Gateway did not answer ({_reason(error)}). Try again.") from None
+        raise Unavailable(f"{unchanged}: API Gateway did not answer ({error_code(error)}). Try again.") from None
     try:
         for plan_id in plans:
             _gateway().create_usage_plan_key(usagePlanId=plan_id, keyId=new["id"], keyType="API_KEY")
@@ -235,19 +218,19 @@ def rotate_key(record: Mapping[str, Any], email: str) -> Rotation:
             ExpressionAttributeValues={
                 ":new": new["id"],
                 ":enabled": enabled,
-                ":now": accounts.now(),
+                ":now": clock.now(),
                 ":old": {old},
             },
         )
     except AWS_FAILURES as error:
         _delete_quietly(new["id"])
-        if isinstance(error, ClientError) and _is_conditional_failure(error):
+        if is_conditional_failure(error):
             raise Conflict(
                 "Your key was rotated or deleted by another request just now: reload to see your current key."
             ) from None
         logger.exception("Could not finish the rotation of an API key", extra={"userId": user_id})
         raise Unavailable(
-            f"{unchanged}: the portal could not set up the new key ({_reason(error)}). Try again."
+            f"{unchanged}: the portal could not set up the new key ({error_code(error)}). Try again."
         ) from None
     revoked = _retire(user_id, old)
     message = (
@@ -264,10 +247,8 @@ def _retire(user_id: str, key_id: str) -> bool:
     try:
         _gateway().delete_api_key(apiKey=key_id)
     except AWS_FAILURES as error:
-        if not _is_not_found(error):
-            logger.warning(
-                "Could not delete a rotated API key yet", extra={"userId": user_id, "error": str(error)}
-            )
+        if not is_not_found(error):
+            logger.warning("Could not delete a rotated API key yet", extra={"userId": user_id, "error": str(error)})
             return False
     with contextlib.suppress(*AWS_FAILURES):
         _accounts().update_item(
@@ -296,11 +277,9 @@ def _delete_quietly(key_id: str) -> None:
     try:
         _gateway().delete_api_key(apiKey=key_id)
     except AWS_FAILURES as error:
-        if not _is_not_found(error):
+        if not is_not_found(error):
             # A tagged key no account names is left; its value was never handed out.
-            logger.warning(
-                "Could not delete an unused API key", extra={"apiKeyId": key_id, "error": str(error)}
-            )
+            logger.warning("Could not delete an unused API key", extra={"apiKeyId": key_id, "error": str(error)})
 
 
 def _set_enabled(user_id: str, key_id: str, enabled: bool) -> None:
@@ -310,7 +289,7 @@ def _set_enabled(user_id: str, key_id: str, enabled: bool) -> None:
             patchOperations=[{"op": "replace", "path": "/enabled", "value": str(enabled).lower()}],
         )
     except ClientError as error:
-        if _is_not_found(error):
+        if is_not_found(error):
             logger.warning("The account's API key no longer exists", extra={"userId": user_id})
             return
         raise
@@ -331,7 +310,7 @@ def _plans_of(key_id: str) -> list[str]:
         for page in _gateway().get_paginator("get_usage_plans").paginate(keyId=key_id):
             plan_ids.extend(str(plan["id"]) for plan in page.get("items", []))
     except ClientError as error:
-        if not _is_not_found(error):
+        if not is_not_found(error):
             raise
     return plan_ids
 
@@ -351,10 +330,3 @@ def _view(key: Mapping[str, Any], *, reveal: bool) -> ApiKey:
         createdDate=created.isoformat() if isinstance(created, datetime) else None,
         value=key.get("value") if reveal else None,
     )
-
-
-def _reason(error: BaseException) -> str:
-    # The code, never AWS's message, which can name the account's roles and resources.
-    if isinstance(error, ClientError):
-        return str(error.response["Error"]["Code"])
-    return type(error).__name__

@@ -19,19 +19,18 @@ for its SNS topics, or the buyer's AWS account id for its EventBridge events, wh
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import cache
+from datetime import datetime
 from typing import Any, Literal, get_args
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
 
-from portal_common import accounts, keys, subscriptions
-from portal_common.aws import client, resource
+from portal_common import keys, subscriptions
+from portal_common.aws import client, is_conditional_failure, resource
+from portal_common.clock import precise_now as now
+from portal_common.clock import timestamp
 from portal_common.errors import BadRequest, Conflict, NotFound, Unavailable
 from portal_common.settings import settings
 
@@ -55,53 +54,8 @@ USER_INDEX = "byUser"
 """The subscriptions table's index by portal user (partition ``userId``, sort ``productCode``)."""
 
 
-class MarketplaceSettings(BaseModel):
-    event_source: EventSource = "sns"
-    product_codes: dict[str, str] = Field(default_factory=dict)
-    """Product code to the usage plan id that sells it, as the operator configured them."""
-    website_url: str = ""
-
-
-@cache
-def marketplace_settings() -> MarketplaceSettings:
-    """This module's settings; call `marketplace_settings.cache_clear()` after changing the environment."""
-    env = os.environ
-    codes = {}
-    for pair in env.get("MARKETPLACE_PRODUCT_CODES", "").split(","):
-        code, _, plan = pair.strip().partition("=")
-        if code and plan:
-            codes[code] = plan
-    website = env.get("WEBSITE_URL", "") or next(
-        (origin for origin in settings().allowed_origins if origin != "*"), ""
-    )
-    source = env.get("MARKETPLACE_EVENT_SOURCE", "sns")
-    return MarketplaceSettings(
-        event_source="eventbridge" if source == "eventbridge" else "sns",
-        product_codes=codes,
-        website_url=website.rstrip("/"),
-    )
-
-
-def now() -> str:
-    return timestamp(datetime.now(UTC))
-
-
-def timestamp(moment: datetime) -> str:
-    """A fixed-width UTC time, so that the table compares two of them as strings in time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _table() -> Any:
     return resource("dynamodb").Table(settings().subscriptions_table)
-
-
-def _is_conditional_failure(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
 def _entry(change: str, event_id: str, **details: Any) -> dict[str, Any]:
@@ -109,9 +63,7 @@ def _entry(change: str, event_id: str, **details: Any) -> dict[str, Any]:
 
 
 def get_subscription(customer_id: str, product_code: str) -> dict[str, Any] | None:
-    response = _table().get_item(
-        Key={"customerId": customer_id, "productCode": product_code}, ConsistentRead=True
-    )
+    response = _table().get_item(Key={"customerId": customer_id, "productCode": product_code}, ConsistentRead=True)
     return response.get("Item")
 
 
@@ -133,15 +85,9 @@ def status_of(item: Mapping[str, Any]) -> Status:
 # Keys: the self-service modules own them (portal_common.keys, portal_common.subscriptions).
 
 
-def current_key(user_id: str) -> str | None:
-    """The key the user's account names now; it may differ from the one linked if they replaced it."""
-    record = accounts.get_account(user_id) or {}
-    return record.get("apiKeyId")
-
-
 def add_key_to_plan(usage_plan_id: str, key_id: str) -> None:
     """Put the key in the plan, out of any plan that shares a stage with it (API Gateway allows one)."""
-    subscriptions.subscribe(key_id, subscriptions.get_plan(usage_plan_id))
+    subscriptions.subscribe(key_id, subscriptions.get_plan(usage_plan_id), for_marketplace=True)
 
 
 def remove_key_from_plan(usage_plan_id: str, key_id: str) -> None:
@@ -164,7 +110,7 @@ class ResolvedCustomer:
     @property
     def customer_id(self) -> str:
         """The identifier the configured notifications name this customer by."""
-        if marketplace_settings().event_source == "eventbridge":
+        if settings().marketplace_event_source == "eventbridge":
             if not self.account_id:
                 raise Unavailable(
                     "AWS Marketplace did not say which AWS account subscribed; try again in a few minutes."
@@ -208,7 +154,7 @@ def check_plan_sells(usage_plan_id: str, product_code: str) -> dict[str, Any]:
         ) from error
     name = plan.get("name") or usage_plan_id
     plan_code = plan.get("productCode")
-    mapped = marketplace_settings().product_codes
+    mapped = settings().marketplace_product_codes
     if plan_code and plan_code != product_code:
         raise Conflict(
             f"The usage plan {name} sells AWS Marketplace product {plan_code}, but this subscription is "
@@ -229,9 +175,10 @@ def check_plan_sells(usage_plan_id: str, product_code: str) -> dict[str, Any]:
     return plan
 
 
-def link(*, user_id: str, usage_plan_id: str, token: str, request_id: str) -> dict[str, Any]:
-    """Link the buyer the token names to this user and their key, then put the key in the plan if due."""
-    record = keys.require_registered(user_id)
+def link(*, record: Mapping[str, Any], usage_plan_id: str, token: str, request_id: str) -> dict[str, Any]:
+    """Link the buyer the token names to this registered account and its key, then put the key in the plan
+    if AWS Marketplace says the buyer is entitled."""
+    user_id = str(record["userId"])
     customer = resolve_customer(token)
     check_plan_sells(usage_plan_id, customer.product_code)
     key_id = keys.ensure_key(user_id, str(record.get("email") or ""), True)
@@ -260,7 +207,7 @@ def link(*, user_id: str, usage_plan_id: str, token: str, request_id: str) -> di
             ReturnValues="ALL_NEW",
         )["Attributes"]
     except ClientError as error:
-        if not _is_conditional_failure(error):
+        if not is_conditional_failure(error):
             raise
         raise Conflict(
             "This AWS Marketplace subscription is already linked to another portal account. Sign in with "
@@ -330,7 +277,7 @@ def apply_notification(notification: Notification) -> Outcome:
             ReturnValues="ALL_NEW",
         )["Attributes"]
     except ClientError as error:
-        if not _is_conditional_failure(error):
+        if not is_conditional_failure(error):
             raise
         current = get_subscription(key["customerId"], key["productCode"]) or {}
         outcome = _not_applied(key, current, notification, entry)
@@ -390,7 +337,8 @@ def reconcile(item: dict[str, Any], *, cause: str) -> dict[str, Any]:
         if not user_id or not plan_id or (status not in ENTITLED and status not in REVOKED):
             return item
         linked_key = str(item.get("apiKeyId") or "")
-        key_id = current_key(user_id) or linked_key
+        # The key the account names now differs from the one linked if the user rotated it since.
+        key_id = keys.current_key_id(user_id) or linked_key
         in_plan = status in ENTITLED
         if in_plan:
             add_key_to_plan(plan_id, key_id)
@@ -429,9 +377,7 @@ def reconcile(item: dict[str, Any], *, cause: str) -> dict[str, Any]:
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as error:
-            if not _is_conditional_failure(error):
+            if not is_conditional_failure(error):
                 raise
             item = get_subscription(item["customerId"], item["productCode"]) or item
-    raise RuntimeError(
-        f"The subscription {item['customerId']}/{item['productCode']} kept changing; retry later."
-    )
+    raise RuntimeError(f"The subscription {item['customerId']}/{item['productCode']} kept changing; retry later.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from portal_common import accounts
+from portal_common import accounts, clock
 from portal_common.aws import client
 from portal_common.settings import settings
 
@@ -44,7 +44,7 @@ def status_for_new_account(groups: Sequence[str], decision: str | None = None) -
 
 
 def new_account(*, user_id: str, username: str, email: str, status: str, **extra: Any) -> dict[str, Any]:
-    stamp = accounts.now()
+    stamp = clock.now()
     item: dict[str, Any] = {
         "userId": user_id,
         "username": username,
@@ -88,7 +88,7 @@ def ensure_account(
         record = candidate if created else accounts.require_account(user_id)
     if record.get("status") == "pending_invite":
         # The invited user has signed in with the emailed password and chosen their own.
-        stamp = accounts.now()
+        stamp = clock.now()
         record = accounts.update_account(
             user_id,
             {"status": "registered", "dateRegistered": stamp, "dateInviteAccepted": stamp},

@@ -7,6 +7,10 @@ usage plans in the account: ``GetUsagePlans(keyId=...)`` answers which plans the
 API Gateway refuses a key in two plans that share a stage. Subscribing to a plan that shares a stage with
 one the key is in (another tier of the same API) therefore removes the key from the old plan first, then
 adds it to the new one, and puts it back in the old plan if adding fails.
+
+Plans sold through AWS Marketplace (a ``productCode``, or mapped in ``MARKETPLACE_PRODUCT_CODES``) are
+bought and cancelled on AWS Marketplace only: self-service neither joins them nor leaves them, and the
+marketplace listener alone moves keys in and out of them.
 """
 
 from __future__ import annotations
@@ -14,20 +18,21 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from portal_common.aws import client
-from portal_common.catalog import Catalog, Quota, Throttle, UsagePlan, load_catalog, split_stage_id
+from portal_common import clock
+from portal_common.aws import AWS_FAILURES, client, error_code, is_not_found
+from portal_common.catalog import Catalog, PlanTier, Quota, UsagePlan, plan_stage_ids, split_stage_id
 from portal_common.errors import BadRequest, Conflict, NotFound, Unavailable
+from portal_common.settings import settings
 
 logger = Logger(child=True)
 
-AWS_FAILURES = (ClientError, BotoCoreError)
 MAX_USAGE_DAYS = 90
 """The longest range one usage request may cover, in days, both ends included."""
 _DAY_FORMAT_HELP = "a date written YYYY-MM-DD, such as 2026-01-31"
@@ -41,15 +46,12 @@ class SubscribedApi(BaseModel):
     stage: str
 
 
-class Subscription(BaseModel):
+class Subscription(PlanTier):
     """A usage plan the user's key is in, with its limits and the published APIs it opens."""
 
-    id: str
-    name: str
-    description: str = ""
-    throttle: Throttle | None = None
-    quota: Quota | None = None
     apis: list[SubscribedApi] = Field(default_factory=list)
+    marketplace: bool = False
+    """Whether the plan is sold through AWS Marketplace, where the user cancels it (not in the portal)."""
 
 
 class SubscriptionChange(BaseModel):
@@ -81,32 +83,47 @@ class Usage(BaseModel):
 class Plan:
     """A usage plan as API Gateway describes it."""
 
-    id: str
-    name: str
-    description: str
-    throttle: Throttle | None
-    quota: Quota | None
+    tier: PlanTier
     stages: frozenset[str]
     """``{apiId}_{stage}`` of every stage the plan includes, published or not."""
+    product_code: str = ""
+    """The AWS Marketplace product the plan sells, if any."""
 
     @classmethod
     def from_gateway(cls, plan: dict[str, Any]) -> Plan:
         return cls(
-            id=str(plan["id"]),
-            name=str(plan.get("name") or plan["id"]),
-            description=str(plan.get("description") or ""),
-            throttle=Throttle.model_validate(plan["throttle"]) if plan.get("throttle") else None,
-            quota=Quota.model_validate(plan["quota"]) if plan.get("quota") else None,
-            stages=frozenset(f"{stage['apiId']}_{stage['stage']}" for stage in plan.get("apiStages") or []),
+            tier=PlanTier.from_gateway(plan),
+            stages=frozenset(plan_stage_ids(plan)),
+            product_code=str(plan.get("productCode") or ""),
+        )
+
+    @property
+    def id(self) -> str:
+        return self.tier.id
+
+    @property
+    def name(self) -> str:
+        return self.tier.name
+
+    @property
+    def quota(self) -> Quota | None:
+        return self.tier.quota
+
+    @property
+    def sold_on_marketplace(self) -> bool:
+        return settings().sold_on_marketplace(self.id, self.product_code)
+
+
+def require_self_service(plan: Plan, *, doing: str) -> None:
+    """Refuse to `doing` (subscribe to, switch away from, unsubscribe from) a plan sold on AWS Marketplace."""
+    if plan.sold_on_marketplace:
+        raise Conflict(
+            f"The usage plan {plan.name} is bought on AWS Marketplace, so the portal cannot {doing} it: "
+            "subscribe to it or cancel it on AWS Marketplace, from the product's page."
         )
 
 
 # --- the published catalog ---------------------------------------------------------------------------------
-
-
-def published_catalog() -> Catalog:
-    """The catalog the portal publishes; the only place this module reads it."""
-    return load_catalog()
 
 
 def published_plan(catalog: Catalog, plan_id: str) -> UsagePlan | None:
@@ -123,14 +140,7 @@ def subscription_view(plan: Plan, catalog: Catalog) -> Subscription:
         if stage_id in titles and parts is not None:
             apis.append(SubscribedApi(id=stage_id, title=titles[stage_id], apiId=parts[0], stage=parts[1]))
     apis.sort(key=lambda api: (api.title.lower(), api.id))
-    return Subscription(
-        id=plan.id,
-        name=plan.name,
-        description=plan.description,
-        throttle=plan.throttle,
-        quota=plan.quota,
-        apis=apis,
-    )
+    return Subscription(**plan.tier.model_dump(), apis=apis, marketplace=plan.sold_on_marketplace)
 
 
 # --- API Gateway -------------------------------------------------------------------------------------------
@@ -138,10 +148,6 @@ def subscription_view(plan: Plan, catalog: Catalog) -> Subscription:
 
 def _gateway() -> Any:
     return client("apigateway")
-
-
-def _code(error: BaseException) -> str:
-    return str(error.response["Error"]["Code"]) if isinstance(error, ClientError) else type(error).__name__
 
 
 def plans_of_key(key_id: str) -> list[Plan]:
@@ -156,7 +162,7 @@ def get_plan(plan_id: str) -> Plan:
     try:
         return Plan.from_gateway(_gateway().get_usage_plan(usagePlanId=plan_id))
     except ClientError as error:
-        if _code(error) == "NotFoundException":
+        if is_not_found(error):
             raise NotFound(
                 f"API Gateway has no usage plan {plan_id} any more: reload the API's page to see its plans."
             ) from None
@@ -183,16 +189,22 @@ def _names(plans: list[Plan]) -> str:
     return ", ".join(plan.name for plan in plans)
 
 
-def subscribe(key_id: str, target: Plan) -> list[Plan]:
+def subscribe(key_id: str, target: Plan, *, for_marketplace: bool = False) -> list[Plan]:
     """Put the key in `target`, taking it out of the plans that share a stage with it; return those.
 
     Never leaves the key in neither: when adding it to `target` fails, it goes back into every plan it
-    left, and the error says where the user stands.
+    left, and the error says where the user stands. Self-service (not `for_marketplace`) may neither join
+    a plan sold on AWS Marketplace nor leave one for another tier.
     """
+    if not for_marketplace:
+        require_self_service(target, doing="subscribe you to")
     current = plans_of_key(key_id)
     if any(plan.id == target.id for plan in current):
         return []
     sharing = [plan for plan in current if plan.stages & target.stages]
+    if not for_marketplace:
+        for plan in sharing:
+            require_self_service(plan, doing=f"switch you to {target.name} from")
     removed: list[Plan] = []
     try:
         for plan in sharing:
@@ -208,17 +220,17 @@ def subscribe(key_id: str, target: Plan) -> list[Plan]:
                 f"{_names(lost)}: subscribe to {_names(lost)} again, or to {target.name} in a minute."
             ) from None
         still = f"You are still subscribed to {_names(sharing)}" if sharing else "Nothing changed"
-        if _code(error) == "ConflictException":
+        if error_code(error) == "ConflictException":
             raise Conflict(
                 f"API Gateway refused to add your key to {target.name}: it is already in another plan for "
                 f"the same API. {still}; reload your subscriptions and try again."
             ) from None
-        if _code(error) == "NotFoundException":
+        if is_not_found(error):
             raise NotFound(
                 f"API Gateway has no usage plan {target.id} any more. {still}; reload the API's page."
             ) from None
         raise Unavailable(
-            f"The portal could not subscribe you to {target.name} ({_code(error)}). {still}; try again."
+            f"The portal could not subscribe you to {target.name} ({error_code(error)}). {still}; try again."
         ) from None
     return removed
 
@@ -236,20 +248,18 @@ def _restore(key_id: str, removed: list[Plan]) -> list[Plan]:
 
 
 def unsubscribe(key_id: str, plan_id: str) -> Plan:
+    """Take the key out of a plan it is in; a plan sold on AWS Marketplace is cancelled there instead."""
     plan = subscribed_plan(key_id, plan_id)
+    require_self_service(plan, doing="unsubscribe you from")
     try:
         _remove(plan.id, key_id)
     except ClientError as error:
-        if _code(error) != "NotFoundException":
+        if not is_not_found(error):
             raise
     return plan
 
 
 # --- usage -------------------------------------------------------------------------------------------------
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
 
 
 def parse_day(name: str, value: str) -> date:
@@ -265,7 +275,7 @@ def parse_day(name: str, value: str) -> date:
 def usage_range(start: str | None, end: str | None, quota: Quota | None) -> tuple[date, date]:
     """The days to report: `start` to `end`, or by default the current quota period up to today."""
     if start is None and end is None:
-        last = today()
+        last = clock.today()
         return period_start(last, quota), last
     if start is None or end is None:
         raise BadRequest("Give both start and end (YYYY-MM-DD), or neither for the current quota period.")
@@ -274,9 +284,7 @@ def usage_range(start: str | None, end: str | None, quota: Quota | None) -> tupl
         raise BadRequest(f"start ({first}) is after end ({last}): swap them.")
     days = (last - first).days + 1
     if days > MAX_USAGE_DAYS:
-        raise BadRequest(
-            f"{first} to {last} is {days} days; ask for at most {MAX_USAGE_DAYS} days at a time."
-        )
+        raise BadRequest(f"{first} to {last} is {days} days; ask for at most {MAX_USAGE_DAYS} days at a time.")
     return first, last
 
 
@@ -353,10 +361,8 @@ def _usage_logs(key_id: str, plan_id: str, first: date, last: date) -> list[Any]
         try:
             response = _gateway().get_usage(**arguments)
         except ClientError as error:
-            if _code(error) == "BadRequestException":
-                raise BadRequest(
-                    f"API Gateway has no usage for {first} to {last}: pick more recent days."
-                ) from None
+            if error_code(error) == "BadRequestException":
+                raise BadRequest(f"API Gateway has no usage for {first} to {last}: pick more recent days.") from None
             raise
         # Asked about one key, GetUsage answers under that key's id, or without it when it made no requests.
         logs.extend((response.get("items") or {}).get(key_id) or [])

@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from portal_common.aws import client
+from portal_common.aws import client, error_code
 from portal_common.errors import BadRequest, Conflict, NotFound
 from portal_common.settings import settings
 
@@ -17,10 +17,6 @@ def _cognito() -> Any:
 
 def _pool() -> str:
     return settings().user_pool_id
-
-
-def _code(error: ClientError) -> str:
-    return error.response["Error"]["Code"]
 
 
 def attribute(user: dict[str, Any], name: str) -> str:
@@ -40,9 +36,9 @@ def invite(email: str) -> dict[str, Any]:
             DesiredDeliveryMediums=["EMAIL"],
         )["User"]
     except ClientError as error:
-        if _code(error) in ("UsernameExistsException", "AliasExistsException"):
+        if error_code(error) in ("UsernameExistsException", "AliasExistsException"):
             raise Conflict(f"{email} already has an account: find it in the list of accounts.") from error
-        if _code(error) == "InvalidParameterException":
+        if error_code(error) == "InvalidParameterException":
             raise BadRequest(f"Cognito refused the address {email}: {error.response['Error']['Message']}") from error
         raise
 
@@ -53,9 +49,9 @@ def resend_invitation(email: str) -> None:
             UserPoolId=_pool(), Username=email, MessageAction="RESEND", DesiredDeliveryMediums=["EMAIL"]
         )
     except ClientError as error:
-        if _code(error) == "UserNotFoundException":
+        if error_code(error) == "UserNotFoundException":
             raise NotFound(f"{email} is no longer in the user pool; invite them again.") from error
-        if _code(error) == "UnsupportedUserStateException":
+        if error_code(error) == "UnsupportedUserStateException":
             raise Conflict(f"{email} has already accepted the invitation.") from error
         raise
 
@@ -103,5 +99,5 @@ def delete_user(username: str) -> None:
     try:
         _cognito().admin_delete_user(UserPoolId=_pool(), Username=username)
     except ClientError as error:
-        if _code(error) != "UserNotFoundException":
+        if error_code(error) != "UserNotFoundException":
             raise

@@ -17,7 +17,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from site_deployment.cfn_response import FAILED, SUCCESS, Responder
@@ -25,6 +26,7 @@ from site_deployment.seed import SeedError, read_asset, seed_custom_content
 
 logger = Logger()
 tracer = Tracer()
+metrics = Metrics()
 
 REBUILD_MODES = ("", "overwrite-content")
 # Time kept back to answer CloudFormation before Lambda stops the function.
@@ -98,6 +100,7 @@ def _start_watchdog(responder: Responder, event: dict[str, Any], context: Lambda
 
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> None:
     logger.info("custom resource request", extra={"request_type": event.get("RequestType")})
     responder = Responder(event)
@@ -106,6 +109,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> None:
         data = handle(event, context)
     except Exception as error:
         logger.exception("site deployment failed")
+        metrics.add_metric(name="DeploymentsFailed", unit=MetricUnit.Count, value=1)
         log_stream = getattr(context, "log_stream_name", "")
         responder.send(
             FAILED,

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aws_lambda_powertools import Logger
+
 from content_renderer.publish import is_fragment, json_key_for, publish_fragment
 from portal_common.aws import client
 

@@ -5,8 +5,9 @@
 - ``pre_sign_up_event``, ``post_confirmation_event``, ``pre_token_generation_event`` (version 2): Cognito
   user pool trigger events.
 - ``lambda_context()``: the context object Powertools' decorators read.
-- ``accounts_table``, ``user_pool``, ``add_user``: the moto resources the account code works with. Call
-  them inside ``mock_aws()``.
+- ``call_backend(...)``: one ``rest_event`` through the backend's handler, answered as a ``Reply``.
+- ``accounts_table``, ``subscriptions_table``, ``user_pool``, ``add_user``, ``rest_api``: the moto resources
+  the portal's code works with. Call them inside ``mock_aws()``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -104,6 +105,36 @@ def rest_event(
         "body": None if body is None else (body if isinstance(body, str) else json.dumps(body)),
         "isBase64Encoded": False,
     }
+
+
+@dataclass
+class Reply:
+    """The backend's answer: its status, its body (parsed when it is JSON) and its headers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def call_backend(
+    method: str,
+    path: str,
+    *,
+    claims: Mapping[str, str] | None = None,
+    body: Any = None,
+    query: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Reply:
+    """Send `method` `path` (relative to ``/api``) through the backend's handler, as `claims` (None: anonymous)."""
+    from backend.handler import lambda_handler
+
+    event = rest_event(method, path, claims=claims, body=body, query=query, headers=headers)
+    response = lambda_handler(event, lambda_context())
+    text = response.get("body") or ""
+    # The REST resolver answers with multiValueHeaders; each of these has one value.
+    answered = {name: values[0] for name, values in (response.get("multiValueHeaders") or {}).items()}
+    is_json = answered.get("Content-Type", "").startswith("application/json")
+    return Reply(response["statusCode"], json.loads(text) if is_json and text else text, answered)
 
 
 def _trigger_event(
@@ -204,6 +235,44 @@ def accounts_table(name: str = "accounts") -> str:
         BillingMode="PAY_PER_REQUEST",
     )
     return name
+
+
+def subscriptions_table(name: str = "subscriptions") -> str:
+    """Create the marketplace subscriptions table (``customerId``, ``productCode``; index ``byUser``)."""
+    aws("dynamodb").create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "customerId", "KeyType": "HASH"},
+            {"AttributeName": "productCode", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"} for name in ("customerId", "productCode", "userId")
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "byUser",
+                "KeySchema": [
+                    {"AttributeName": "userId", "KeyType": "HASH"},
+                    {"AttributeName": "productCode", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
+def rest_api(name: str = "pets", stage: str = "prod") -> str:
+    """A REST API with one GET method, deployed to `stage`; returns its id."""
+    gateway = aws("apigateway")
+    api_id = gateway.create_rest_api(name=name)["id"]
+    root = gateway.get_resources(restApiId=api_id)["items"][0]["id"]
+    gateway.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    gateway.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    gateway.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
+    gateway.create_deployment(restApiId=api_id, stageName=stage)
+    return api_id
 
 
 def user_pool(groups: Iterable[str] = ("admins", "registered")) -> str:

@@ -13,10 +13,9 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -25,7 +24,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from tests.runtime.events import REGION, User, accounts_table, add_user, lambda_context, rest_event, user_pool
+from tests.runtime.events import REGION, Reply, User, accounts_table, add_user, call_backend, user_pool
 
 STACK = "portal-test"
 BUCKET = "portal-artifacts"
@@ -33,13 +32,6 @@ FEEDBACK_TABLE = "feedback"
 SAMPLE_API = "abcde12345_prod"
 PARTNER_API = "fghij67890_prod"
 HIDDEN_API = "zzzzz00000_prod"
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,14 +51,7 @@ class SelfService:
         body: Any = None,
         query: dict[str, str] | None = None,
     ) -> Reply:
-        from backend.handler import lambda_handler
-
-        event = rest_event(method, path, claims=None if who is None else who.claims(), body=body, query=query)
-        response = lambda_handler(event, lambda_context())
-        text = response.get("body") or ""
-        headers = {name: values[0] for name, values in (response.get("multiValueHeaders") or {}).items()}
-        is_json = headers.get("Content-Type", "").startswith("application/json")
-        return Reply(response["statusCode"], json.loads(text) if is_json and text else text, headers)
+        return call_backend(method, path, claims=None if who is None else who.claims(), body=body, query=query)
 
     def add(self, email: str, **kwargs: Any) -> User:
         return add_user(self.pool_id, email, **kwargs)
@@ -108,9 +93,7 @@ class SelfService:
         arguments: dict[str, Any] = {
             "name": name,
             "description": f"The {name} tier",
-            "apiStages": [
-                {"apiId": stage.split("_", 1)[0], "stage": stage.split("_", 1)[1]} for stage in stages
-            ],
+            "apiStages": [{"apiId": stage.split("_", 1)[0], "stage": stage.split("_", 1)[1]} for stage in stages],
         }
         if quota is not None:
             arguments["quota"] = quota
@@ -127,9 +110,7 @@ class SelfService:
         for api, title in apis.items():
             api_id, stage = split_stage_id(api) or ("", "")
             stage_plans = [
-                PlanTier(
-                    id=tier["id"], name=tier["name"], quota=tier.get("quota"), throttle=tier.get("throttle")
-                )
+                PlanTier(id=tier["id"], name=tier["name"], quota=tier.get("quota"), throttle=tier.get("throttle"))
                 for tier in tiers
                 if {"apiId": api_id, "stage": stage} in tier.get("apiStages", [])
             ]
@@ -222,11 +203,7 @@ def one_plan_per_stage(monkeypatch: pytest.MonkeyPatch) -> None:
         if usage_plan_id not in self.usage_plans:
             raise NotFoundException("Invalid Usage Plan ID specified")
         for plan_id, members in self.usage_plan_keys.items():
-            if (
-                plan_id != usage_plan_id
-                and key_id in members
-                and stages(self, plan_id) & stages(self, usage_plan_id)
-            ):
+            if plan_id != usage_plan_id and key_id in members and stages(self, plan_id) & stages(self, usage_plan_id):
                 raise ConflictException(
                     f"API Key {key_id} cannot reference multiple Usage Plans with the same API Stage"
                 )

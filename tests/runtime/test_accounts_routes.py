@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from tests.runtime.events import REGION, User, accounts_table, add_user, lambda_context, rest_event, user_pool
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
+from tests.runtime.events import REGION, Reply, User, accounts_table, add_user, call_backend, user_pool
 
 
 @dataclass
@@ -46,15 +38,7 @@ class Portal:
         body: Any = None,
         query: dict[str, str] | None = None,
     ) -> Reply:
-        from backend.handler import lambda_handler
-
-        event = rest_event(method, path, claims=None if who is None else who.claims(), body=body, query=query)
-        response = lambda_handler(event, lambda_context())
-        text = response.get("body") or ""
-        # The REST resolver answers with multiValueHeaders; each of these has one value.
-        headers = {name: values[0] for name, values in (response.get("multiValueHeaders") or {}).items()}
-        is_json = headers.get("Content-Type", "").startswith("application/json")
-        return Reply(response["statusCode"], json.loads(text) if is_json and text else text, headers)
+        return call_backend(method, path, claims=None if who is None else who.claims(), body=body, query=query)
 
     def record(self, user_id: str) -> dict[str, Any] | None:
         table = boto3.resource("dynamodb", region_name=REGION).Table("accounts")

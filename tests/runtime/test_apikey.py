@@ -82,9 +82,7 @@ def test_later_sign_ins_keep_the_key(portal: SelfService) -> None:
     assert [key["id"] for key in portal.portal_keys_of(portal.dev)] == [first]
 
 
-def test_concurrent_first_sign_ins_leave_exactly_one_key(
-    portal: SelfService, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_concurrent_first_sign_ins_leave_exactly_one_key(portal: SelfService, monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.dynamodb.models import DynamoDBBackend
 
     from portal_common import keys
@@ -116,9 +114,7 @@ def test_concurrent_first_sign_ins_leave_exactly_one_key(
 
     # When they run at once
     with ThreadPoolExecutor(max_workers=racers) as pool:
-        results = list(
-            pool.map(lambda _: keys.ensure_key(portal.dev.user_id, portal.dev.email, True), range(racers))
-        )
+        results = list(pool.map(lambda _: keys.ensure_key(portal.dev.user_id, portal.dev.email, True), range(racers)))
 
     # Then all answer with the same key, the recorded one, and it is the only key of the user left
     assert len(set(results)) == 1
@@ -163,17 +159,13 @@ def test_fails_when_the_account_is_not_recorded(portal: SelfService) -> None:
     assert portal.portal_keys_of(stranger) == []
 
 
-def test_fails_when_api_gateway_cannot_issue_the_key(
-    portal: SelfService, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fails_when_api_gateway_cannot_issue_the_key(portal: SelfService, monkeypatch: pytest.MonkeyPatch) -> None:
     from portal_common import keys
     from portal_common.errors import Unavailable
 
     fail_call(monkeypatch, "CreateApiKey")
 
-    with pytest.raises(
-        Unavailable, match=r"could not issue your API key \(TooManyRequestsException\): sign in again"
-    ):
+    with pytest.raises(Unavailable, match=r"could not issue your API key \(TooManyRequestsException\): sign in again"):
         keys.ensure_key(portal.dev.user_id, portal.dev.email, True)
     assert "apiKeyId" not in portal.record(portal.dev)
 
@@ -283,9 +275,7 @@ def test_fails_when_the_account_may_not_hold_a_key(portal: SelfService, status: 
     reply = portal.call("GET", "/apikey", waiting)
 
     assert reply.status == 403
-    assert (
-        reply.body["message"] == f"Your account is {status}, so it has no API key or subscriptions: {advice}"
-    )
+    assert reply.body["message"] == f"Your account is {status}, so it has no API key or subscriptions: {advice}"
     assert portal.portal_keys_of(waiting) == []
 
 
@@ -369,9 +359,7 @@ def test_fails_when_a_rotation_step_fails_and_the_old_key_keeps_working(
 
     # Then they are told nothing changed, and they hold the old key alone, enabled, in both plans
     assert reply.status == 503
-    assert reply.body["message"].startswith(
-        "Your key was not rotated and still works, with all its subscriptions"
-    )
+    assert reply.body["message"].startswith("Your key was not rotated and still works, with all its subscriptions")
     assert reply.body["message"].endswith("Try again.")
     assert portal.key_of(portal.dev) == old
     assert _key(old)["enabled"] is True
@@ -431,9 +419,7 @@ def test_fails_when_another_rotation_won_the_race(
 
     # Then it gives way, deleting the key it made, and the old key was not touched by it
     assert reply.status == 409
-    assert reply.body["message"].startswith(
-        "Your key was rotated or deleted by another request just now: reload"
-    )
+    assert reply.body["message"].startswith("Your key was rotated or deleted by another request just now: reload")
     assert [key["id"] for key in portal.portal_keys_of(portal.dev)] == [old]
 
 

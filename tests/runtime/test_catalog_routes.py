@@ -14,7 +14,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from tests.runtime.events import claims, lambda_context, rest_event
+from tests.runtime.events import claims, lambda_context, rest_api, rest_event
 
 BUCKET = "portal-artifacts"
 USER = claims("user-1", "dev@example.com", groups=["registered"])
@@ -33,17 +33,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket=BUCKET)
         yield s3
-
-
-def rest_api(name: str, stage: str = "prod") -> str:
-    gateway = boto3.client("apigateway", region_name="us-east-1")
-    api_id = gateway.create_rest_api(name=name)["id"]
-    root = gateway.get_resources(restApiId=api_id)["items"][0]["id"]
-    gateway.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
-    gateway.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
-    gateway.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
-    gateway.create_deployment(restApiId=api_id, stageName=stage)
-    return api_id
 
 
 def publish() -> None:

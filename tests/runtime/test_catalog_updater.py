@@ -13,7 +13,7 @@ import yaml
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from tests.runtime.events import lambda_context
+from tests.runtime.events import lambda_context, rest_api
 
 BUCKET = "portal-artifacts"
 _sequence = itertools.count(1)
@@ -92,18 +92,6 @@ def catalog(s3: Any) -> dict[str, Any]:
 
 def status(s3: Any) -> dict[str, Any]:
     return {file["key"]: file for file in read(s3, "catalog-status.json")["files"]}
-
-
-def rest_api(name: str = "pets", stage: str = "prod") -> str:
-    """A REST API in moto with one GET method, deployed to `stage`."""
-    gateway = boto3.client("apigateway", region_name="us-east-1")
-    api_id = gateway.create_rest_api(name=name)["id"]
-    root = gateway.get_resources(restApiId=api_id)["items"][0]["id"]
-    gateway.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
-    gateway.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
-    gateway.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
-    gateway.create_deployment(restApiId=api_id, stageName=stage)
-    return api_id
 
 
 def plan(name: str, *stages: tuple[str, str], **limits: Any) -> str:

@@ -27,9 +27,7 @@ def inbox(portal: SelfService) -> str:
     sqs = boto3.client("sqs", region_name=REGION)
     topic = sns.create_topic(Name="feedback")["TopicArn"]
     queue = sqs.create_queue(QueueName="admin-inbox")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     portal.configure(FEEDBACK_TOPIC_ARN=topic)
     return queue
@@ -105,9 +103,7 @@ def test_feedback_is_kept_when_the_notification_fails(
         ({}, "body message: Field required"),
     ],
 )
-def test_fails_when_the_feedback_is_not_valid(
-    portal: SelfService, body: dict[str, Any], message: str
-) -> None:
+def test_fails_when_the_feedback_is_not_valid(portal: SelfService, body: dict[str, Any], message: str) -> None:
     reply = portal.call("POST", "/feedback", portal.dev, body=body)
 
     assert reply.status == 422
@@ -125,14 +121,12 @@ def test_fails_when_nobody_is_signed_in(portal: SelfService) -> None:
 # --- the admin's side ---------------------------------------------------------------------------------------
 
 
-def test_admins_read_feedback_newest_first_page_by_page(
-    portal: SelfService, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from portal_common import accounts
+def test_admins_read_feedback_newest_first_page_by_page(portal: SelfService, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal_common import clock
 
     # Given three messages sent a minute apart
     for minute, text in enumerate(["first", "second", "third"]):
-        monkeypatch.setattr(accounts, "now", lambda minute=minute: f"2026-03-01T10:0{minute}:00+00:00")
+        monkeypatch.setattr(clock, "now", lambda minute=minute: f"2026-03-01T10:0{minute}:00+00:00")
         _send(portal, text)
 
     # When an admin reads two at a time
@@ -167,9 +161,7 @@ def test_admins_delete_feedback(portal: SelfService) -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/admin/feedback"), ("DELETE", "/admin/feedback/{id}")])
-def test_fails_when_a_non_admin_reads_or_deletes_feedback(
-    portal: SelfService, method: str, path: str
-) -> None:
+def test_fails_when_a_non_admin_reads_or_deletes_feedback(portal: SelfService, method: str, path: str) -> None:
     # Given feedback from another user
     sent = _send(portal, "Private thoughts.", who="other")
 

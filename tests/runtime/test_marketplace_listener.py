@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.runtime.events import REGION, lambda_context
 from tests.runtime import test_marketplace_routes as routes
+from tests.runtime.events import REGION, lambda_context
 from tests.runtime.test_marketplace_routes import BUYER_ACCOUNT, CUSTOMER, PRODUCT, Market, at, sns_event
 
 market = routes.market
@@ -28,9 +28,7 @@ def linked_key(market: Market) -> str:
     return str(market.account(market.dev)["apiKeyId"])
 
 
-def eventbridge_event(
-    detail_type: str, *, event_id: str, time: str, account: str = BUYER_ACCOUNT
-) -> dict[str, Any]:
+def eventbridge_event(detail_type: str, *, event_id: str, time: str, account: str = BUYER_ACCOUNT) -> dict[str, Any]:
     """An AWS Marketplace SaaS event as the default bus delivers it (source aws.agreement-marketplace)."""
     return {
         "version": "0",
@@ -200,18 +198,13 @@ def test_eventbridge_license_events_grant_and_revoke(market: Market) -> None:
     )
     assert market.keys_in_plan() == [key]
     lambda_handler(
-        eventbridge_event(
-            "License Deprovisioned - Manufacturer", event_id="e-2", time="2026-03-01T12:00:02Z"
-        ),
+        eventbridge_event("License Deprovisioned - Manufacturer", event_id="e-2", time="2026-03-01T12:00:02Z"),
         lambda_context(),
     )
     assert market.keys_in_plan() == []
     record = market.record(customer=BUYER_ACCOUNT)
     assert record is not None and record["status"] == "unsubscribed"
-    assert (
-        record["history"][1]["licenseArn"].endswith("l-abc")
-        and record["history"][1]["source"] == "eventbridge"
-    )
+    assert record["history"][1]["licenseArn"].endswith("l-abc") and record["history"][1]["source"] == "eventbridge"
 
 
 # Failures, which Lambda retries and then sends to the dead-letter queue
@@ -220,9 +213,7 @@ def test_eventbridge_license_events_grant_and_revoke(market: Market) -> None:
 def test_fails_when_the_action_is_unknown(market: Market) -> None:
     from marketplace_listener.events import MalformedNotification
 
-    with pytest.raises(
-        MalformedNotification, match=r"action 'entitlement-updated'; expected one of subscribe-success"
-    ):
+    with pytest.raises(MalformedNotification, match=r"action 'entitlement-updated'; expected one of subscribe-success"):
         market.notify("entitlement-updated", message_id="m-1", sent=at(1))
     assert market.record() is None
 
@@ -250,9 +241,7 @@ def test_fails_when_the_eventbridge_event_is_another_kind(market: Market) -> Non
     from marketplace_listener.events import MalformedNotification
     from marketplace_listener.handler import lambda_handler
 
-    event = eventbridge_event(
-        "Purchase Agreement Created - Proposer", event_id="e-1", time="2026-03-01T12:00:01Z"
-    )
+    event = eventbridge_event("Purchase Agreement Created - Proposer", event_id="e-1", time="2026-03-01T12:00:01Z")
     with pytest.raises(MalformedNotification, match="the listener handles 'License Updated - Manufacturer'"):
         lambda_handler(event, lambda_context())
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -18,20 +18,21 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from tests.runtime.events import REGION, accounts_table, claims, lambda_context, rest_event
+from tests.runtime.events import (
+    REGION,
+    Reply,
+    accounts_table,
+    call_backend,
+    claims,
+    lambda_context,
+    subscriptions_table,
+)
 
 PRODUCT = "prodcode1234567890abcdefg"
 OTHER_PRODUCT = "otherproduct0000000000000"
 CUSTOMER = "cust-identifier-1"
 BUYER_ACCOUNT = "845735284135"
 TOKEN = "tok+en/with=special&chars"
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -44,32 +45,22 @@ class Market:
     other: str = "22222222-2222-2222-2222-222222222222"
 
     def configure(self, **env: str) -> None:
-        from portal_common.marketplace import marketplace_settings
         from portal_common.settings import settings
 
         for name, value in env.items():
             self.monkeypatch.setenv(name, value)
         settings.cache_clear()
-        marketplace_settings.cache_clear()
 
     def call(
         self, method: str, path: str, user: str | None = None, *, body: Any = None, form: str | None = None
     ) -> Reply:
-        from backend.handler import lambda_handler
-
-        headers = {} if form is None else {"Content-Type": "application/x-www-form-urlencoded"}
-        event = rest_event(
+        return call_backend(
             method,
             path,
             claims=None if user is None else claims(user, f"{user[:4]}@example.com"),
             body=form if form is not None else body,
-            headers=headers,
+            headers={} if form is None else {"Content-Type": "application/x-www-form-urlencoded"},
         )
-        response = lambda_handler(event, lambda_context())
-        text = response.get("body") or ""
-        headers = {name: values[0] for name, values in (response.get("multiValueHeaders") or {}).items()}
-        is_json = headers.get("Content-Type", "").startswith("application/json")
-        return Reply(response["statusCode"], json.loads(text) if is_json and text else text, headers)
 
     def link(
         self,
@@ -99,9 +90,7 @@ class Market:
                     },
                     {"RegistrationToken": TOKEN},
                 )
-            reply = self.call(
-                "PUT", f"/marketplace-subscriptions/{plan or self.plan_id}", user, body={"token": TOKEN}
-            )
+            reply = self.call("PUT", f"/marketplace-subscriptions/{plan or self.plan_id}", user, body={"token": TOKEN})
             stub.assert_no_pending_responses()
         return reply
 
@@ -110,11 +99,7 @@ class Market:
         boto3.resource("dynamodb", region_name=REGION).Table("accounts").put_item(Item=item)
 
     def account(self, user: str) -> dict[str, Any]:
-        return (
-            boto3.resource("dynamodb", region_name=REGION)
-            .Table("accounts")
-            .get_item(Key={"userId": user})["Item"]
-        )
+        return boto3.resource("dynamodb", region_name=REGION).Table("accounts").get_item(Key={"userId": user})["Item"]
 
     def record(self, customer: str = CUSTOMER, product: str = PRODUCT) -> dict[str, Any] | None:
         table = boto3.resource("dynamodb", region_name=REGION).Table("subscriptions")
@@ -122,17 +107,13 @@ class Market:
 
     def keys_in_plan(self, plan: str | None = None) -> list[str]:
         gateway = boto3.client("apigateway", region_name=REGION)
-        return sorted(
-            key["id"] for key in gateway.get_usage_plan_keys(usagePlanId=plan or self.plan_id)["items"]
-        )
+        return sorted(key["id"] for key in gateway.get_usage_plan_keys(usagePlanId=plan or self.plan_id)["items"])
 
     def notify(self, action: str, *, message_id: str, sent: str, customer: str = CUSTOMER) -> None:
         """AWS Marketplace's SNS topic delivering one notification to the listener."""
         from marketplace_listener.handler import lambda_handler
 
-        lambda_handler(
-            sns_event(action, message_id=message_id, sent=sent, customer=customer), lambda_context()
-        )
+        lambda_handler(sns_event(action, message_id=message_id, sent=sent, customer=customer), lambda_context())
 
 
 def sns_event(
@@ -168,35 +149,8 @@ def sns_event(
     }
 
 
-def subscriptions_table(name: str = "subscriptions") -> str:
-    boto3.client("dynamodb", region_name=REGION).create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "customerId", "KeyType": "HASH"},
-            {"AttributeName": "productCode", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"} for name in ("customerId", "productCode", "userId")
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "byUser",
-                "KeySchema": [
-                    {"AttributeName": "userId", "KeyType": "HASH"},
-                    {"AttributeName": "productCode", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return name
-
-
 @pytest.fixture
 def market(monkeypatch: pytest.MonkeyPatch) -> Iterator[Market]:
-    from portal_common.marketplace import marketplace_settings
-
     with mock_aws():
         monkeypatch.setenv("ACCOUNTS_TABLE", accounts_table())
         monkeypatch.setenv("SUBSCRIPTIONS_TABLE", subscriptions_table())
@@ -204,7 +158,6 @@ def market(monkeypatch: pytest.MonkeyPatch) -> Iterator[Market]:
         monkeypatch.setenv("STACK_NAME", "DevPortalStack")
         for name in ("MARKETPLACE_PRODUCT_CODES", "MARKETPLACE_EVENT_SOURCE"):
             monkeypatch.delenv(name, raising=False)
-        marketplace_settings.cache_clear()
         gateway = boto3.client("apigateway", region_name=REGION)
         plan_id = gateway.create_usage_plan(name="Gold")["id"]
         gateway.update_usage_plan(
@@ -214,7 +167,6 @@ def market(monkeypatch: pytest.MonkeyPatch) -> Iterator[Market]:
         market.add_account(market.dev)
         market.add_account(market.other)
         yield market
-    marketplace_settings.cache_clear()
 
 
 def at(second: int) -> str:
@@ -247,9 +199,7 @@ def test_fails_when_the_confirm_form_has_no_token(market: Market) -> None:
 
 
 def test_fails_when_the_confirm_token_has_spaces(market: Market) -> None:
-    reply = market.call(
-        "POST", f"/marketplace-confirm/{market.plan_id}", form="x-amzn-marketplace-token=a%20b"
-    )
+    reply = market.call("POST", f"/marketplace-confirm/{market.plan_id}", form="x-amzn-marketplace-token=a%20b")
     assert reply.status == 400
     assert "is not one AWS Marketplace issues" in reply.body["message"]
 
@@ -262,13 +212,9 @@ def test_fails_when_the_portal_does_not_know_its_address(market: Market) -> None
 
 
 def test_the_portal_address_defaults_to_its_first_origin(market: Market) -> None:
-    market.configure(
-        WEBSITE_URL="", ALLOWED_ORIGINS="https://developer.example.com,https://d1.cloudfront.net"
-    )
+    market.configure(WEBSITE_URL="", ALLOWED_ORIGINS="https://developer.example.com,https://d1.cloudfront.net")
     reply = market.call("POST", f"/marketplace-confirm/{market.plan_id}", form="x-amzn-marketplace-token=abc")
-    assert (
-        reply.headers["Location"] == f"https://developer.example.com/marketplace/{market.plan_id}#token=abc"
-    )
+    assert reply.headers["Location"] == f"https://developer.example.com/marketplace/{market.plan_id}#token=abc"
 
 
 def test_fails_when_the_usage_plan_id_is_not_one(market: Market) -> None:
@@ -374,9 +320,7 @@ def test_fails_when_marketplace_refuses_the_token(market: Market) -> None:
     metering = client("meteringmarketplace")
     with Stubber(metering) as stub:
         stub.add_client_error("resolve_customer", "ExpiredTokenException", "expired", 400)
-        reply = market.call(
-            "PUT", f"/marketplace-subscriptions/{market.plan_id}", market.dev, body={"token": TOKEN}
-        )
+        reply = market.call("PUT", f"/marketplace-subscriptions/{market.plan_id}", market.dev, body={"token": TOKEN})
     assert reply.status == 400
     assert "has expired or was changed" in reply.body["message"]
 
@@ -425,7 +369,5 @@ def test_the_buyer_sees_pending_then_active(market: Market) -> None:
     active = market.call("GET", "/marketplace-subscriptions", market.dev)
     other = market.call("GET", "/marketplace-subscriptions", market.other)
     assert [item["status"] for item in pending.body["subscriptions"]] == ["pending"]
-    assert [(item["status"], item["keyInPlan"]) for item in active.body["subscriptions"]] == [
-        ("active", True)
-    ]
+    assert [(item["status"], item["keyInPlan"]) for item in active.body["subscriptions"]] == [("active", True)]
     assert other.body == {"subscriptions": []}

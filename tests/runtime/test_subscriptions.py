@@ -50,12 +50,8 @@ def portal(monkeypatch: pytest.MonkeyPatch) -> Iterator[SelfService]:
 def plans(portal: SelfService) -> Plans:
     """Free and Pro tiers of the sample API, a Partner plan of another API, and a plan of a hidden API."""
     result = Plans(
-        free=portal.plan(
-            "Free", [SAMPLE_API], quota=FREE_QUOTA, throttle={"rateLimit": 5.0, "burstLimit": 10}
-        ),
-        pro=portal.plan(
-            "Pro", [SAMPLE_API], quota=PRO_QUOTA, throttle={"rateLimit": 100.0, "burstLimit": 200}
-        ),
+        free=portal.plan("Free", [SAMPLE_API], quota=FREE_QUOTA, throttle={"rateLimit": 5.0, "burstLimit": 10}),
+        pro=portal.plan("Pro", [SAMPLE_API], quota=PRO_QUOTA, throttle={"rateLimit": 100.0, "burstLimit": 200}),
         partner=portal.plan("Partner", [PARTNER_API]),
         hidden=portal.plan("Hidden", [HIDDEN_API]),
     )
@@ -94,6 +90,7 @@ def test_subscribing_lists_the_plan_with_its_limits_and_apis(portal: SelfService
             "throttle": {"burstLimit": 10, "rateLimit": 5.0},
             "quota": FREE_QUOTA,
             "apis": [{"id": SAMPLE_API, "title": "Sample API", "apiId": "abcde12345", "stage": "prod"}],
+            "marketplace": False,
         }
     ]
     assert reply.body["subscription"] == listed.body[0]
@@ -140,9 +137,7 @@ def test_plans_of_other_apis_are_kept_when_switching_tier(portal: SelfService, p
     assert portal.plans_of(portal.key_of(portal.dev)) == ["Partner", "Pro"]
 
 
-def test_a_failed_switch_keeps_the_old_tier(
-    portal: SelfService, plans: Plans, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failed_switch_keeps_the_old_tier(portal: SelfService, plans: Plans, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a developer on Free, and API Gateway failing to add keys to a plan once
     _subscribe(portal, plans.free)
     fail_call(monkeypatch, "CreateUsagePlanKey", on_calls=[1])
@@ -216,9 +211,7 @@ def test_fails_when_the_plan_is_not_in_the_catalog(portal: SelfService, plans: P
     assert portal.plans_of(portal.key_of(portal.dev)) == []
 
 
-def test_fails_when_the_plan_was_deleted_after_the_catalog_was_published(
-    portal: SelfService, plans: Plans
-) -> None:
+def test_fails_when_the_plan_was_deleted_after_the_catalog_was_published(portal: SelfService, plans: Plans) -> None:
     # Given the catalog still offers Partner, which API Gateway no longer has
     gateway().delete_usage_plan(usagePlanId=plans.partner)
 
@@ -254,9 +247,7 @@ def test_unsubscribing_leaves_the_plan(portal: SelfService, plans: Plans) -> Non
     assert portal.plans_of(portal.key_of(portal.dev)) == []
 
 
-def test_unsubscribing_works_for_a_plan_the_catalog_no_longer_offers(
-    portal: SelfService, plans: Plans
-) -> None:
+def test_unsubscribing_works_for_a_plan_the_catalog_no_longer_offers(portal: SelfService, plans: Plans) -> None:
     # Given a developer on Partner, whose API is then hidden from the catalog
     _subscribe(portal, plans.partner)
     portal.publish({SAMPLE_API: "Sample API"}, [plans.free, plans.pro])
@@ -275,10 +266,7 @@ def test_fails_when_unsubscribing_from_a_plan_one_is_not_in(portal: SelfService,
     reply = portal.call("DELETE", f"/subscriptions/{plans.free}", portal.dev)
 
     assert reply.status == 404
-    assert (
-        reply.body["message"]
-        == f"You are not subscribed to usage plan {plans.free}: reload your subscriptions."
-    )
+    assert reply.body["message"] == f"You are not subscribed to usage plan {plans.free}: reload your subscriptions."
 
 
 # --- usage --------------------------------------------------------------------------------------------------
@@ -363,9 +351,9 @@ def test_usage_defaults_to_the_current_quota_period(
     portal: SelfService, plans: Plans, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given today is 14 March and the developer is on Free (a monthly quota)
-    from portal_common import subscriptions
+    from portal_common import clock
 
-    monkeypatch.setattr(subscriptions, "today", lambda: date(2026, 3, 14))
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 3, 14))
     _subscribe(portal, plans.free)
     key_id = portal.key_of(portal.dev)
     stubber = stub_get_usage(monkeypatch)
@@ -453,9 +441,7 @@ def test_fails_when_asking_usage_of_a_plan_one_is_not_in(
         (date(2026, 3, 14), None, date(2026, 2, 13)),
     ],
 )
-def test_quota_periods_start_where_api_gateway_starts_them(
-    day: date, quota: dict | None, start: date
-) -> None:
+def test_quota_periods_start_where_api_gateway_starts_them(day: date, quota: dict | None, start: date) -> None:
     from portal_common.catalog import Quota
     from portal_common.subscriptions import period_start
 
@@ -530,3 +516,88 @@ def test_listing_subscriptions_costs_the_same_calls_with_5_or_200_usage_plans(
     # Then three calls answer it, whatever the number of plans: the account, the key's plans, the catalog
     assert [item["name"] for item in reply.body] == ["Plan 0", "Plan 1"]
     assert calls == {"dynamodb:GetItem": 1, "apigateway:GetUsagePlans": 1, "s3:GetObject": 1}
+
+
+# --- plans sold on AWS Marketplace -------------------------------------------------------------------------
+
+MARKETPLACE_REFUSAL = (
+    "The usage plan Gold is bought on AWS Marketplace, so the portal cannot {doing} it: "
+    "subscribe to it or cancel it on AWS Marketplace, from the product's page."
+)
+
+
+def _gold(portal: SelfService, plans: Plans, *, product_code: str | None = "prod-gold-123") -> str:
+    """A Gold tier of the sample API, sold on AWS Marketplace under `product_code` (None: no code on it)."""
+    gold = portal.plan("Gold", [SAMPLE_API])
+    if product_code is not None:
+        gateway().update_usage_plan(
+            usagePlanId=gold, patchOperations=[{"op": "replace", "path": "/productCode", "value": product_code}]
+        )
+    portal.publish({SAMPLE_API: "Sample API", PARTNER_API: "Partner API"}, [plans.free, plans.pro, plans.partner, gold])
+    return gold
+
+
+def _buy(portal: SelfService, plan_id: str) -> str:
+    """What the marketplace listener does for a buyer: the developer's key, put in the plan directly."""
+    from portal_common import keys
+
+    key_id = keys.ensure_key(portal.dev.user_id, portal.dev.email, True)
+    gateway().create_usage_plan_key(usagePlanId=plan_id, keyId=key_id, keyType="API_KEY")
+    return key_id
+
+
+def test_fails_when_the_plan_is_sold_on_aws_marketplace(portal: SelfService, plans: Plans) -> None:
+    # Given a Gold tier with an AWS Marketplace product code, offered by the catalog
+    gold = _gold(portal, plans)
+
+    # When a developer subscribes to it in the portal
+    reply = portal.call("PUT", f"/subscriptions/{gold}", portal.dev)
+
+    # Then they are sent to AWS Marketplace, and their key is in no plan
+    assert reply.status == 409
+    assert reply.body["message"] == MARKETPLACE_REFUSAL.format(doing="subscribe you to")
+    assert portal.plans_of(portal.key_of(portal.dev)) == []
+
+
+def test_fails_when_the_operator_mapped_the_plan_to_a_marketplace_product(portal: SelfService, plans: Plans) -> None:
+    # Given a Gold tier without a product code, which the operator mapped to a product
+    gold = _gold(portal, plans, product_code=None)
+    portal.configure(MARKETPLACE_PRODUCT_CODES=f"prod-gold-123={gold}")
+
+    # When a developer subscribes to it in the portal
+    reply = portal.call("PUT", f"/subscriptions/{gold}", portal.dev)
+
+    # Then it is refused as a plan bought on AWS Marketplace
+    assert reply.status == 409
+    assert reply.body["message"] == MARKETPLACE_REFUSAL.format(doing="subscribe you to")
+
+
+def test_fails_when_switching_away_from_a_plan_bought_on_aws_marketplace(portal: SelfService, plans: Plans) -> None:
+    # Given a developer who bought Gold on AWS Marketplace
+    gold = _gold(portal, plans)
+    key_id = _buy(portal, gold)
+
+    # When they switch to Free (the same API) or unsubscribe from Gold in the portal
+    switched = portal.call("PUT", f"/subscriptions/{plans.free}", portal.dev)
+    left = portal.call("DELETE", f"/subscriptions/{gold}", portal.dev)
+
+    # Then both are refused, and they keep Gold, which their list marks as bought on AWS Marketplace
+    assert switched.status == left.status == 409
+    assert switched.body["message"] == MARKETPLACE_REFUSAL.format(doing="switch you to Free from")
+    assert left.body["message"] == MARKETPLACE_REFUSAL.format(doing="unsubscribe you from")
+    assert portal.plans_of(key_id) == ["Gold"]
+    listed = portal.call("GET", "/subscriptions", portal.dev).body
+    assert [(item["name"], item["marketplace"]) for item in listed] == [("Gold", True)]
+
+
+def test_a_marketplace_plan_leaves_the_other_apis_to_self_service(portal: SelfService, plans: Plans) -> None:
+    # Given a developer who bought Gold (the sample API) on AWS Marketplace
+    gold = _gold(portal, plans)
+    key_id = _buy(portal, gold)
+
+    # When they subscribe to Partner, another API's plan
+    reply = portal.call("PUT", f"/subscriptions/{plans.partner}", portal.dev)
+
+    # Then they hold both
+    assert (reply.status, reply.body["replaced"]) == (200, [])
+    assert portal.plans_of(key_id) == ["Gold", "Partner"]

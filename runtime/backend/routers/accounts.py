@@ -5,24 +5,25 @@ Every route here checks the caller's admins group itself (``admin(router)``), wh
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import re
 from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from portal_common import accounts, registration, users
-from portal_common.aws import client
-from portal_common.errors import BadRequest, Conflict, NotFound
-from portal_common.settings import settings
 from pydantic import BaseModel, field_validator
 
 from backend.identity import Caller, admin
+from portal_common import accounts, clock, keys, registration, users
+from portal_common.aws import AWS_FAILURES, client, error_code
+from portal_common.errors import BadRequest, Conflict, NotFound, Unavailable
+from portal_common.settings import settings
 
 router = APIGatewayRouter()
+logger = Logger(child=True)
 
 ListedStatus = Literal["registered", "admin", "pending_request", "pending_invite", "denied"]
 UserId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[\w-]+$")]
@@ -141,7 +142,7 @@ def invite_account(invitation: Invitation) -> Account:
         email=invitation.email,
         status="pending_invite",
         registrationMethod="invite",
-        dateInvited=accounts.now(),
+        dateInvited=clock.now(),
         **_stamp(who, "inviter"),
     )
     if not accounts.create_account(record):
@@ -156,7 +157,7 @@ def resend_invitation(user_id: UserId) -> Account:
     if record.get("status") != "pending_invite":
         raise Conflict(f"{record.get('email')} is {record.get('status')}, not invited: there is nothing to resend.")
     users.resend_invitation(record["email"])
-    record = accounts.update_account(user_id, {"dateInviteResent": accounts.now()}, only_from=("pending_invite",))
+    record = accounts.update_account(user_id, {"dateInviteResent": clock.now()}, only_from=("pending_invite",))
     return account_view(record, is_admin=False)
 
 
@@ -164,23 +165,37 @@ def resend_invitation(user_id: UserId) -> Account:
 def approve_account(user_id: UserId) -> Account:
     who = admin(router)
     record = _require_status(user_id, ("pending_request", "denied"), "approved")
-    stamp = accounts.now()
+    stamp = clock.now()
     fields = {"status": "registered", "dateApproved": stamp, **_stamp(who, "approver")}
     if not record.get("dateRegistered"):
         fields["dateRegistered"] = stamp
     record = accounts.update_account(user_id, fields, only_from=("pending_request", "denied"))
-    # If this call fails, the record already says registered and the next sign-in adds the group.
+    # If these calls fail, the record already says registered: the next sign-in adds the group and
+    # enables the key, and so does the user's next look at their key.
     users.add_to_group(_username(record), settings().registered_group)
+    try:
+        keys.follow_status(record)
+    except AWS_FAILURES:
+        logger.exception("Could not enable the API key of an approved account", extra={"userId": user_id})
     return account_view(record, is_admin=False)
 
 
 @router.post("/admin/accounts/<user_id>/deny")
 def deny_account(user_id: UserId) -> Account:
     who = admin(router)
-    _require_status(user_id, ("pending_request",), "denied")
+    record = _require_status(user_id, ("pending_request",), "denied")
+    # The key stops working before the record says denied, so a failure here leaves nothing to undo.
+    try:
+        keys.follow_status({**record, "status": "denied"})
+    except AWS_FAILURES as error:
+        logger.exception("Could not disable the API key of a denied account", extra={"userId": user_id})
+        raise Unavailable(
+            f"{record.get('email')} is still pending: the portal could not disable their API key "
+            f"({error_code(error)}). Try again in a minute."
+        ) from None
     record = accounts.update_account(
         user_id,
-        {"status": "denied", "dateDenied": accounts.now(), **_stamp(who, "denier")},
+        {"status": "denied", "dateDenied": clock.now(), **_stamp(who, "denier")},
         only_from=("pending_request",),
     )
     return account_view(record, is_admin=False)
@@ -193,7 +208,7 @@ def promote_account(user_id: UserId) -> Account:
     if user_id in users.admin_ids():
         return account_view(record, is_admin=True)
     users.add_to_group(_username(record), settings().admins_group)
-    record = accounts.update_account(user_id, {"datePromoted": accounts.now(), **_stamp(who, "promoter")})
+    record = accounts.update_account(user_id, {"datePromoted": clock.now(), **_stamp(who, "promoter")})
     return account_view(record, is_admin=True)
 
 
@@ -207,7 +222,7 @@ def demote_account(user_id: UserId) -> Account:
     if admins == {user_id}:
         raise Conflict(f"{record.get('email')} is the last administrator: promote someone else before demoting them.")
     users.remove_from_group(_username(record), settings().admins_group)
-    record = accounts.update_account(user_id, {"dateDemoted": accounts.now(), **_stamp(who, "demoter")})
+    record = accounts.update_account(user_id, {"dateDemoted": clock.now(), **_stamp(who, "demoter")})
     return account_view(record, is_admin=False)
 
 
@@ -223,18 +238,12 @@ def delete_account(user_id: UserId) -> Response[None]:
     admins = users.admin_ids()
     if user_id in admins and admins == {user_id}:
         raise Conflict("This is the last administrator: promote someone else before deleting them.")
-    if record is not None and record.get("apiKeyId"):
-        _delete_api_key(record["apiKeyId"])
+    if record is not None:
+        keys.delete_keys(record)
     if username is not None:
         users.delete_user(username)
     accounts.delete_account(user_id)
     return Response(status_code=204)
-
-
-def _delete_api_key(key_id: str) -> None:
-    apigateway = client("apigateway")
-    with contextlib.suppress(apigateway.exceptions.NotFoundException):
-        apigateway.delete_api_key(apiKey=key_id)
 
 
 def _require_status(user_id: str, allowed: tuple[str, ...], action: str) -> dict[str, Any]:
@@ -280,7 +289,7 @@ def _plans_by_key() -> dict[str, list[str]]:
     by_key: dict[str, list[str]] = {}
     for page in apigateway.get_paginator("get_usage_plans").paginate():
         for plan in page.get("items", []):
-            for keys in apigateway.get_paginator("get_usage_plan_keys").paginate(usagePlanId=plan["id"]):
-                for key in keys.get("items", []):
+            for members in apigateway.get_paginator("get_usage_plan_keys").paginate(usagePlanId=plan["id"]):
+                for key in members.get("items", []):
                     by_key.setdefault(key["id"], []).append(plan.get("name") or plan["id"])
     return by_key

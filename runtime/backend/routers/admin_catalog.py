@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from backend.identity import admin
-from portal_common.aws import client
+from portal_common.aws import client, is_missing_object
 from portal_common.catalog import (
     GENERIC_UPLOAD_PREFIX,
     SETTINGS_KEY,
@@ -94,7 +94,7 @@ def _exists(key: str) -> bool:
     try:
         client("s3").head_object(Bucket=settings().artifacts_bucket, Key=key)
     except ClientError as error:
-        if error.response["Error"]["Code"] in ("NoSuchKey", "404", "NotFound"):
+        if is_missing_object(error):
             return False
         raise
     return True

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from botocore.exceptions import ClientError
 
 from backend.identity import Caller, caller
-from portal_common.aws import client
+from portal_common.aws import client, is_missing_object
 from portal_common.catalog import ApiEntry, Catalog, load_catalog, load_settings, spec_key
 from portal_common.errors import BadRequest, Forbidden, NotFound
 from portal_common.settings import settings
@@ -68,7 +68,7 @@ def get_spec(api: str) -> Response[str]:
     try:
         body = client("s3").get_object(Bucket=settings().artifacts_bucket, Key=spec_key(entry.id))["Body"].read()
     except ClientError as error:
-        if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+        if is_missing_object(error):
             raise NotFound(f"The spec of {api} is being published; try again in a minute.") from None
         raise
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body.decode())

@@ -20,9 +20,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
-from backend.identity import caller
+from backend.identity import registered
 from portal_common import marketplace
 from portal_common.errors import BadRequest, Unavailable
+from portal_common.settings import settings
 
 router = APIGatewayRouter()
 
@@ -75,23 +76,19 @@ def confirm(usage_plan_id: UsagePlanId) -> Response[None]:
         )
     token = tokens[0]
     if len(token) > MAX_TOKEN_LENGTH or any(character.isspace() for character in token):
-        raise BadRequest(
-            f"The {TOKEN_FIELD} is not one AWS Marketplace issues. Start again from AWS Marketplace."
-        )
-    website = marketplace.marketplace_settings().website_url
+        raise BadRequest(f"The {TOKEN_FIELD} is not one AWS Marketplace issues. Start again from AWS Marketplace.")
+    website = settings().website_url
     if not website:
-        raise Unavailable(
-            "The portal does not know its own address (WEBSITE_URL): tell the portal's operator."
-        )
+        raise Unavailable("The portal does not know its own address (WEBSITE_URL): tell the portal's operator.")
     location = f"{website}/marketplace/{usage_plan_id}#token={quote(token, safe='')}"
     return Response(status_code=303, headers={"Location": location, "Cache-Control": "no-store"})
 
 
 @router.put("/marketplace-subscriptions/<usage_plan_id>")
 def link(usage_plan_id: UsagePlanId, request: LinkRequest) -> Subscription:
-    who = caller(router)
+    _, record = registered(router)
     item = marketplace.link(
-        user_id=who.user_id,
+        record=record,
         usage_plan_id=usage_plan_id,
         token=request.token,
         request_id=router.current_event.request_context.request_id,
@@ -101,5 +98,5 @@ def link(usage_plan_id: UsagePlanId, request: LinkRequest) -> Subscription:
 
 @router.get("/marketplace-subscriptions")
 def list_subscriptions() -> Subscriptions:
-    who = caller(router)
+    who, _ = registered(router)
     return Subscriptions(subscriptions=[_view(item) for item in marketplace.subscriptions_of(who.user_id)])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from portal_common import accounts, registration
 from pydantic import BaseModel
 
 from backend.identity import Caller, caller
+from portal_common import accounts, keys, registration
 
 router = APIGatewayRouter()
 
@@ -45,9 +45,11 @@ def get_me() -> Me:
 
 @router.post("/signin")
 def sign_in() -> Me:
-    """Idempotent first-sign-in bootstrap: records the account if the Cognito triggers have not."""
+    """Idempotent first-sign-in bootstrap: records the account if the Cognito triggers have not, and
+    issues its API key once, enabled only while the account is registered (admins count as registered)."""
     who = caller(router)
     record, groups = registration.ensure_account(
         user_id=who.user_id, username=who.username, email=who.email, groups=who.groups
     )
+    keys.ensure_key(who.user_id, who.email, accounts.holds_keys(record, is_admin=who.is_admin))
     return _me(who, record, groups)

@@ -11,8 +11,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from backend.identity import caller
+from backend.identity import registered
 from portal_common import keys, subscriptions
+from portal_common.catalog import load_catalog
 from portal_common.errors import NotFound
 from portal_common.subscriptions import Subscription, SubscriptionChange, Usage
 
@@ -23,26 +24,27 @@ Day = Annotated[str | None, Query(max_length=64)]
 
 
 def _key() -> str:
-    who = caller(router)
-    return keys.own_key(who.user_id, who.email)[1]
+    who, record = registered(router)
+    return keys.own_key(record, who.email)[1]
 
 
 @router.get("/subscriptions")
 def list_subscriptions() -> list[Subscription]:
     key_id = _key()
-    catalog = subscriptions.published_catalog()
+    catalog = load_catalog()
     return [subscriptions.subscription_view(plan, catalog) for plan in subscriptions.plans_of_key(key_id)]
 
 
 @router.put("/subscriptions/<usage_plan_id>")
 def subscribe(usage_plan_id: UsagePlanId) -> SubscriptionChange:
-    """Subscribe to a plan the catalog offers, leaving the caller's other tier of the same API if any."""
+    """Subscribe to a plan the catalog offers, leaving the caller's other tier of the same API if any.
+
+    Plans sold on AWS Marketplace are refused, as joining one and switching away from one are.
+    """
     key_id = _key()
-    catalog = subscriptions.published_catalog()
+    catalog = load_catalog()
     if subscriptions.published_plan(catalog, usage_plan_id) is None:
-        raise NotFound(
-            f"The catalog offers no usage plan {usage_plan_id}: pick one of the plans an API's page lists."
-        )
+        raise NotFound(f"The catalog offers no usage plan {usage_plan_id}: pick one of the plans an API's page lists.")
     target = subscriptions.get_plan(usage_plan_id)
     replaced = subscriptions.subscribe(key_id, target)
     return SubscriptionChange(
