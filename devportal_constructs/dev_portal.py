@@ -207,6 +207,8 @@ class DevPortal(Construct):
             log_retention=log_retention,
         )
         self.custom_domain.add_connect_source(self.backend.api_origin)
+        # Swagger UI's "Try it out" calls the catalog's API Gateway stages of this region from the browser.
+        self.custom_domain.add_connect_source(f"https://*.execute-api.{stack.region}.{stack.url_suffix}")
 
         self._marketplace: Marketplace | None = None
         if marketplace is not None:

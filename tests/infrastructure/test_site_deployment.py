@@ -93,7 +93,7 @@ def test_a_deploy_invalidates_the_site_files_and_not_the_operators_content(porta
         "Custom::CDKBucketDeployment",
         {
             "DistributionId": {"Ref": distribution},
-            "DistributionPaths": ["/404.html", "/app/*", "/config.json", "/index.html"],
+            "DistributionPaths": ["/404.html", "/app/*", "/config.json", "/index.html", "/vendor/*"],
         },
     )
 

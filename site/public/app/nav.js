@@ -7,7 +7,7 @@
 import { h, optionalImage } from "./dom.js";
 import { fragmentTitle } from "./fragments.js";
 import { onNavigate } from "./router.js";
-import { onAuthChange, renderAuthArea } from "./auth.js";
+import { isAdmin, isSignedIn, onAuthChange, renderAuthArea } from "./auth.js";
 
 const items = [];
 let list = null;
@@ -84,3 +84,5 @@ export async function renderNav(header) {
 
 registerNavItem({ href: "/getting-started", label: () => fragmentTitle("GettingStarted"), order: 10 });
 registerNavItem({ href: "/apis", label: () => fragmentTitle("APIs"), order: 20 });
+registerNavItem({ href: "/dashboard", label: "My Dashboard", order: 30, visible: isSignedIn });
+registerNavItem({ href: "/admin", label: "Admin", order: 40, visible: isAdmin });
