@@ -27,6 +27,7 @@ from ._nag import (
 
 CUSTOM_CONTENT_PREFIX = "custom-content/"
 FRAGMENTS_PREFIX = f"{CUSTOM_CONTENT_PREFIX}content-fragments/"
+LOGOS_PREFIX = f"{CUSTOM_CONTENT_PREFIX}api-logos/"
 CONFIG_FILE = "config.json"
 REBUILD_TOKEN_FILE = ".rebuild-token"
 # grant_read plus grant_put: reading and multipart uploads, no deletes.
@@ -56,6 +57,8 @@ class SiteDeployment(Construct):
     - ``site/custom-content`` is written by the site-deployment custom resource only where an object is
       missing, or replaced everywhere in ``overwrite-content`` mode. Its fragments are then rendered, and
       rendered again by the content renderer whenever an operator uploads one.
+    - ``custom-content/api-logos/index.json`` lists the per-API logos, so the site requests only those that
+      exist; the seeder writes it at deploy time and the content renderer whenever a logo is added or removed.
     """
 
     def __init__(
@@ -86,22 +89,29 @@ class SiteDeployment(Construct):
                 "DISTRIBUTION_ID": distribution.distribution_id,
             },
         )
-        # Read and put, never delete: a broken fragment keeps its last good rendering.
-        site_bucket.grant_read(self.content_renderer, f"{FRAGMENTS_PREFIX}*")
-        site_bucket.grant_put(self.content_renderer, f"{FRAGMENTS_PREFIX}*")
+        # Read and put, never delete: a broken fragment keeps its last good rendering. In api-logos/ it
+        # lists the logos and writes their manifest, index.json.
+        for prefix in (FRAGMENTS_PREFIX, LOGOS_PREFIX):
+            site_bucket.grant_read(self.content_renderer, f"{prefix}*")
+            site_bucket.grant_put(self.content_renderer, f"{prefix}*")
         distribution.grant_create_invalidation(self.content_renderer)
         acknowledge_wildcards(
             self.content_renderer.role,  # type: ignore[arg-type]
-            "grant_read and grant_put on the fragments folder of the site bucket: the renderer reads each "
-            "uploaded fragment and writes its rendering beside it.",
+            "grant_read and grant_put on the fragments and api-logos folders of the site bucket: the renderer "
+            "reads each uploaded fragment and writes its rendering beside it, and lists the logos to write "
+            "their manifest.",
             actions=S3_SEED_ACTIONS,
-            resources=[site_bucket.arn_for_objects(f"{FRAGMENTS_PREFIX}*")],
+            resources=[site_bucket.arn_for_objects(f"{prefix}*") for prefix in (FRAGMENTS_PREFIX, LOGOS_PREFIX)],
         )
+        renderer = s3n.LambdaDestination(self.content_renderer)
         site_bucket.add_event_notification(
-            s3.EventType.OBJECT_CREATED,
-            s3n.LambdaDestination(self.content_renderer),
-            s3.NotificationKeyFilter(prefix=FRAGMENTS_PREFIX, suffix=".md"),
+            s3.EventType.OBJECT_CREATED, renderer, s3.NotificationKeyFilter(prefix=FRAGMENTS_PREFIX, suffix=".md")
         )
+        # Only .png: the manifest the renderer writes there (index.json) must not trigger it again.
+        for event in (s3.EventType.OBJECT_CREATED, s3.EventType.OBJECT_REMOVED):
+            site_bucket.add_event_notification(
+                event, renderer, s3.NotificationKeyFilter(prefix=LOGOS_PREFIX, suffix=".png")
+            )
 
         self.files = s3deploy.BucketDeployment(
             self,

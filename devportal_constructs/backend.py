@@ -23,7 +23,11 @@ API_BASE_PATH = "api"
 STAGE_NAME = "prod"
 # Routes anyone may call: the catalog browses anonymously, and the OpenAPI document describes the API.
 PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (("GET", "openapi.json"),)
-CATALOG_ROUTES: tuple[tuple[str, str], ...] = (("GET", "catalog"), ("GET", "catalog/{api}/spec"))
+CATALOG_ROUTES: tuple[tuple[str, str], ...] = (
+    ("GET", "catalog"),
+    ("GET", "catalog/{api}/spec"),
+    ("GET", "catalog/{api}/docs"),
+)
 
 
 class Backend(Construct):

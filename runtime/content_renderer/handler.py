@@ -1,9 +1,11 @@
-"""Renders a content fragment whenever one is uploaded to ``custom-content/content-fragments/``.
+"""Renders a content fragment whenever one is uploaded, and lists the API logos whenever one changes.
 
-Triggered by S3 ``ObjectCreated`` events filtered to ``*.md`` under that folder. Each fragment's JSON is
-written beside it (see ``content_renderer.render`` for its shape) and, when ``DISTRIBUTION_ID`` is set,
-invalidated in CloudFront so visitors see it at once. A broken fragment keeps its last good JSON; the error
-is logged, and the function does not fail, since S3 retrying the same broken file would not help.
+Triggered by S3 ``ObjectCreated`` events on ``custom-content/content-fragments/*.md`` and by ``ObjectCreated``
+and ``ObjectRemoved`` events on ``custom-content/api-logos/*.png``. Each fragment's JSON is written beside it
+(see ``content_renderer.render`` for its shape); a logo event rewrites ``api-logos/index.json``
+(``content_renderer.logos``). What changed is invalidated in CloudFront when ``DISTRIBUTION_ID`` is set, so
+visitors see it at once. A broken fragment keeps its last good JSON; the error is logged, and the function
+does not fail, since S3 retrying the same broken file would not help.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from content_renderer.logos import MANIFEST_KEY, is_logo, publish_logo_manifest
 from content_renderer.publish import is_fragment, publish_fragment
 from portal_common.aws import client
 
@@ -24,16 +27,19 @@ tracer = Tracer()
 metrics = Metrics()
 
 
-def _fragment_keys(event: dict) -> list[tuple[str, str]]:
-    found = []
+def _keys(event: dict) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
+    """The fragments created, and the logos created or removed by bucket."""
+    fragments: list[tuple[str, str]] = []
+    logos: dict[str, list[str]] = {}
     for record in event.get("Records", []):
-        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
-            continue
+        event_name = str(record.get("eventName", ""))
         bucket = record["s3"]["bucket"]["name"]
         key = unquote_plus(record["s3"]["object"]["key"])
-        if is_fragment(key):
-            found.append((bucket, key))
-    return found
+        if is_logo(key) and event_name.startswith(("ObjectCreated", "ObjectRemoved")):
+            logos.setdefault(bucket, []).append(key)
+        elif is_fragment(key) and event_name.startswith("ObjectCreated"):
+            fragments.append((bucket, key))
+    return fragments, logos
 
 
 def invalidate(distribution_id: str, keys: list[str]) -> None:
@@ -50,14 +56,19 @@ def invalidate(distribution_id: str, keys: list[str]) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    results = [publish_fragment(bucket, key) for bucket, key in _fragment_keys(event)]
+    fragments, logos = _keys(event)
+    results = [publish_fragment(bucket, key) for bucket, key in fragments]
     written = [result.json_key for result in results if result.written]
     metrics.add_metric(name="FragmentsRendered", unit=MetricUnit.Count, value=len(written))
     metrics.add_metric(name="FragmentsKept", unit=MetricUnit.Count, value=len(results) - len(written))
+    manifests = [MANIFEST_KEY for bucket in sorted(logos) if publish_logo_manifest(bucket)]
+    # A replaced logo keeps its name, so CloudFront must forget the old one too.
+    changed = written + sorted({key for keys in logos.values() for key in keys}) + manifests
     distribution_id = os.environ.get("DISTRIBUTION_ID", "")
-    if written and distribution_id:
-        invalidate(distribution_id, written)
+    if changed and distribution_id:
+        invalidate(distribution_id, changed)
     return {
         "rendered": written,
         "kept": [{"file": result.key, "problem": result.problem} for result in results if not result.written],
+        "logos": manifests,
     }

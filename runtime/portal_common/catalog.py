@@ -251,6 +251,11 @@ def stage_key(api_id: str, stage: str) -> str:
     return f"{CATALOG_PREFIX}{api_id}_{stage}.json"
 
 
+def docs_key(api: str) -> str | None:
+    """Where the Markdown page of an API Gateway stage's entry is; generic APIs have none."""
+    return f"{CATALOG_PREFIX}{api}{DOCS_SUFFIX}" if split_stage_id(api) is not None else None
+
+
 def spec_key(api: str) -> str:
     return f"{SPECS_PREFIX}{api}.json"
 

@@ -12,6 +12,7 @@ Callable without Lambda, from any code whose boto3 reaches S3 (the custom resour
 - ``overwrite=True`` (``overwrite-content``) writes every default file whose content differs, replacing the
   operator's version. Files the defaults do not have, such as per-API logos, are left alone in both modes.
 - Fragments it writes, and fragments that have no JSON yet, are rendered beside themselves.
+- ``api-logos/index.json``, the list of per-API logos the site reads, is rebuilt from the bucket's logos.
 - Everything it changed is invalidated in CloudFront when ``distribution_id`` is given.
 
 Running it twice changes nothing the second time, so CloudFormation may retry it freely. Listing is paginated,
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from aws_lambda_powertools import Logger
 
+from content_renderer.logos import MANIFEST_KEY, publish_logo_manifest
 from content_renderer.publish import is_fragment, json_key_for, publish_fragment
 from portal_common.aws import client
 
@@ -69,6 +71,7 @@ class SeedResult:
     unchanged: list[str] = field(default_factory=list)
     rendered: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)
+    logo_manifest_written: bool = False
     invalidation_id: str | None = None
 
     def summary(self) -> dict[str, str]:
@@ -195,7 +198,8 @@ def seed_custom_content(
         published = publish_fragment(site_bucket, key, expected_owner=expected_owner)
         (result.rendered if published.written else result.broken).append(published.json_key)
 
-    changed = result.written + result.rendered
+    result.logo_manifest_written = publish_logo_manifest(site_bucket, expected_owner=expected_owner)
+    changed = result.written + result.rendered + ([MANIFEST_KEY] if result.logo_manifest_written else [])
     if changed and distribution_id:
         result.invalidation_id = invalidate(distribution_id, changed)
     logger.info("custom content seeded", extra=result.summary())

@@ -197,7 +197,7 @@ def test_api_routes_need_a_cognito_token_except_the_public_ones(
         by_type.setdefault(properties["AuthorizationType"], []).append(properties["HttpMethod"])
     assert by_type["COGNITO_USER_POOLS"] == ["ANY"]
     public = [method for method in by_type["NONE"] if method != "OPTIONS"]
-    assert public == ["GET"] * 3, "GET /api/openapi.json, /api/catalog and /api/catalog/{api}/spec"
+    assert public == ["GET"] * 4, "GET /api/openapi.json, /api/catalog, /api/catalog/{api}/spec and .../docs"
     template.has_resource_properties(
         "AWS::ApiGateway::Authorizer",
         {"Type": "COGNITO_USER_POOLS", "IdentitySource": "method.request.header.Authorization"},

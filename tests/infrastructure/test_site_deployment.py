@@ -181,7 +181,7 @@ def test_rebuild_mode_and_token_reach_the_resource_and_the_token_redeploys_the_s
 # --- the content renderer -----------------------------------------------------------------------------------
 
 
-def test_fragment_uploads_trigger_the_renderer(portal):
+def renderer_notifications(portal: Template) -> list[dict]:
     renderer = resource_id(portal, "AWS::Lambda::Function", "DevPortalSiteContentRenderer")
     site_bucket = resource_id(portal, "AWS::S3::Bucket", "DevPortalCustomDomainSiteBucket")
     (notifications,) = [
@@ -189,13 +189,30 @@ def test_fragment_uploads_trigger_the_renderer(portal):
         for resource in portal.find_resources("Custom::S3BucketNotifications").values()
         if resource["Properties"]["BucketName"] == {"Ref": site_bucket}
     ]
-    (configuration,) = notifications["NotificationConfiguration"]["LambdaFunctionConfigurations"]
-    assert configuration["Events"] == ["s3:ObjectCreated:*"]
-    assert configuration["LambdaFunctionArn"] == {"Fn::GetAtt": [renderer, "Arn"]}
-    assert sorted(configuration["Filter"]["Key"]["FilterRules"], key=lambda rule: rule["Name"]) == [
-        {"Name": "prefix", "Value": "custom-content/content-fragments/"},
-        {"Name": "suffix", "Value": ".md"},
+    configurations = notifications["NotificationConfiguration"]["LambdaFunctionConfigurations"]
+    assert all(item["LambdaFunctionArn"] == {"Fn::GetAtt": [renderer, "Arn"]} for item in configurations)
+    return [
+        {
+            "events": item["Events"],
+            **{rule["Name"]: rule["Value"] for rule in item["Filter"]["Key"]["FilterRules"]},
+        }
+        for item in configurations
     ]
+
+
+def test_fragment_uploads_and_logo_changes_trigger_the_renderer(portal):
+    # Then fragments created, and .png logos created or removed (never the manifest it writes), reach it
+    def order(item: dict) -> tuple:
+        return item["prefix"], item["events"]
+
+    assert sorted(renderer_notifications(portal), key=order) == sorted(
+        [
+            {"events": ["s3:ObjectCreated:*"], "prefix": "custom-content/content-fragments/", "suffix": ".md"},
+            {"events": ["s3:ObjectCreated:*"], "prefix": "custom-content/api-logos/", "suffix": ".png"},
+            {"events": ["s3:ObjectRemoved:*"], "prefix": "custom-content/api-logos/", "suffix": ".png"},
+        ],
+        key=order,
+    )
     portal.has_resource_properties(
         "AWS::Lambda::Function",
         {
@@ -207,13 +224,15 @@ def test_fragment_uploads_trigger_the_renderer(portal):
     )
 
 
-def test_renderer_touches_the_fragments_folder_alone(portal):
+def test_renderer_touches_the_fragments_and_logos_folders_alone_and_never_deletes(portal):
     statements = statements_of(portal, "DevPortalSiteContentRendererRole")
     site_bucket = resource_id(portal, "AWS::S3::Bucket", "DevPortalCustomDomainSiteBucket")
     on_site = [s for s in statements if site_bucket in str(s["Resource"])]
-    assert on_site
+    assert len(on_site) == 2  # grant_read and grant_put
     for statement in on_site:
-        assert "/custom-content/content-fragments/*" in str(statement["Resource"])
+        resources = str(statement["Resource"])
+        assert "/custom-content/content-fragments/*" in resources and "/custom-content/api-logos/*" in resources
+        assert "/custom-content/*" not in resources
         assert not any("Delete" in action for action in actions(statement))
 
 

@@ -58,7 +58,5 @@ def test_the_wheel_installed_outside_the_checkout_synthesizes_a_portal(tmp_path:
     [bundle] = [path for path in (project / "cdk.out").glob("asset.*") if (path / "backend" / "handler.py").exists()]
     assert (bundle / "aws_lambda_powertools").is_dir()
     assert (bundle / "portal_common").is_dir()
-    site_assets = [
-        path for path in (project / "cdk.out").glob("asset.*") if (path / "index.html").exists()
-    ]
+    site_assets = [path for path in (project / "cdk.out").glob("asset.*") if (path / "index.html").exists()]
     assert site_assets, "the site's files are not in the cloud assembly"

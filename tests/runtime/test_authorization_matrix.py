@@ -88,14 +88,16 @@ def registered_only(
     return Access(SIGN_IN, PENDING, answer, rest, rest, plan=plan, body=body)
 
 
+ADD_A_PAGE = f"an operator can add one as catalog/{SAMPLE_API}.md in the artifacts bucket."
 ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/openapi.json"): public(),
     ("GET", "/me"): signed_in(),
     ("POST", "/signin"): signed_in(),
     # The catalog: browsing is public; exports and SDKs need a sign-in. <api> is the published sample API,
-    # whose stage moto does not have and whose SDK generation is off.
+    # whose stage moto does not have, which has no Markdown page and whose SDK generation is off.
     ("GET", "/catalog"): public(200),
     ("GET", "/catalog/<api>/spec"): public(200),
+    ("GET", "/catalog/<api>/docs"): public((404, f"Sample API has no Markdown page; {ADD_A_PAGE}")),
     ("GET", "/catalog/<api>/export"): signed_in(
         (404, "API Gateway no longer has stage 'prod' of abcde12345; ask an admin to hide it.")
     ),

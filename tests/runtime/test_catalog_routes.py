@@ -103,6 +103,7 @@ def test_fails_when_the_catalog_requires_sign_in_and_the_visitor_is_anonymous(
     settings.cache_clear()
     assert call("GET", "/catalog")[:2] == (401, {"message": "Sign in to do this."})
     assert call("GET", f"/catalog/{shown}/spec")[0] == 401
+    assert call("GET", f"/catalog/{shown}/docs")[0] == 401
     assert call("GET", "/catalog", who=USER)[0] == 200
 
 
@@ -118,6 +119,67 @@ def test_fails_when_the_spec_asked_for_is_not_in_the_catalog(shown: str) -> None
     status, body, _ = call("GET", "/catalog/nothing/spec")
     assert status == 404
     assert body["message"] == "There is no API 'nothing' in the catalog; pick one the catalog lists."
+
+
+# --- the Markdown pages -------------------------------------------------------------------------------------
+
+PAGE = b"""---
+title: Pets guide
+---
+# Getting a pet
+
+| Verb | Path |
+|:-----|-----:|
+| GET  | /pets |
+
+<a href="javascript:alert(1)" onclick="steal()">click</a><script>steal()</script>
+"""
+
+
+def test_anyone_reads_an_apis_markdown_page_rendered_and_sanitized(shown: str, aws: Any) -> None:
+    # Given an operator who uploads the stage's Markdown page, and the updater that hears of it
+    aws.put_object(Bucket=BUCKET, Key=f"catalog/{shown}.md", Body=PAGE)
+    publish()
+    assert call("GET", "/catalog")[1]["apis"][0]["hasDocs"] is True
+
+    # When an anonymous visitor asks for it
+    status, body, _ = call("GET", f"/catalog/{shown}/docs")
+
+    # Then it is rendered like the content fragments: front matter, GFM tables, nothing that runs
+    assert status == 200
+    assert body["frontMatter"] == {"title": "Pets guide"}
+    assert "<h1>Getting a pet</h1>" in body["html"]
+    assert '<th class="align-left">Verb</th>' in body["html"]
+    assert "script" not in body["html"] and "javascript:" not in body["html"] and "onclick" not in body["html"]
+
+
+def test_fails_when_the_api_has_no_markdown_page(shown: str) -> None:
+    status, body, _ = call("GET", f"/catalog/{shown}/docs")
+    assert status == 404
+    assert body["message"] == (
+        f"pets has no Markdown page; an operator can add one as catalog/{shown}.md in the artifacts bucket."
+    )
+
+
+def test_fails_when_a_generic_api_or_an_unknown_one_is_asked_for_its_page(shown: str) -> None:
+    generic = call("GET", "/catalog")[1]["generic"][0]["id"]
+    status, body, _ = call("GET", f"/catalog/{generic}/docs")
+    assert (status, body["message"]) == (
+        404,
+        "Partner pets is a generic API; only API Gateway stages have Markdown pages.",
+    )
+    assert call("GET", "/catalog/nothing/docs")[:2] == (
+        404,
+        {"message": "There is no API 'nothing' in the catalog; pick one the catalog lists."},
+    )
+
+
+def test_fails_when_the_markdown_page_is_broken_and_names_the_file(shown: str, aws: Any) -> None:
+    aws.put_object(Bucket=BUCKET, Key=f"catalog/{shown}.md", Body=b"---\ntitle: [oops\n---\nBody")
+    status, body, _ = call("GET", f"/catalog/{shown}/docs")
+    assert status == 503
+    assert body["message"].startswith("The Markdown page of pets cannot be shown: the front matter is not valid")
+    assert body["message"].endswith(f"(in catalog/{shown}.md).")
 
 
 # --- exports and SDKs ---------------------------------------------------------------------------------------

@@ -245,7 +245,7 @@ def test_handler_writes_the_rendering_next_to_the_uploaded_fragment(s3, lambda_c
     result = lambda_handler(s3_event(f"{FRAGMENTS}Home.md"), lambda_context)
 
     # Then Home.json holds the front matter and the HTML, served as JSON
-    assert result == {"rendered": [f"{FRAGMENTS}Home.json"], "kept": []}
+    assert result == {"rendered": [f"{FRAGMENTS}Home.json"], "kept": [], "logos": []}
     assert read_json(s3, f"{FRAGMENTS}Home.json") == render(HOME)
     head = s3.head_object(Bucket=BUCKET, Key=f"{FRAGMENTS}Home.json")
     assert head["ContentType"] == "application/json; charset=utf-8"
@@ -313,3 +313,60 @@ def create_distribution(cloudfront) -> str:
             "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https"},
         }
     )["Distribution"]["Id"]
+
+
+# --- the API logos' manifest -------------------------------------------------------------------------------
+
+LOGOS = "custom-content/api-logos/"
+
+
+def test_a_logo_upload_lists_it_in_the_manifest_and_invalidates_both(s3, lambda_context, monkeypatch):
+    # Given the default logo, and an operator who uploads the logo of one stage
+    cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+    distribution_id = create_distribution(cloudfront)
+    monkeypatch.setenv("DISTRIBUTION_ID", distribution_id)
+    s3.put_object(Bucket=BUCKET, Key=f"{LOGOS}default.png", Body=b"png")
+    s3.put_object(Bucket=BUCKET, Key=f"{LOGOS}a1b2c3d4e5_prod.png", Body=b"png")
+    from content_renderer.handler import lambda_handler
+
+    # When S3 tells the renderer
+    result = lambda_handler(s3_event(f"{LOGOS}a1b2c3d4e5_prod.png"), lambda_context)
+
+    # Then the manifest lists that stage alone, and CloudFront forgets the logo and the manifest
+    assert result["logos"] == [f"{LOGOS}index.json"]
+    assert read_json(s3, f"{LOGOS}index.json") == {"version": 1, "logos": ["a1b2c3d4e5_prod"]}
+    (item,) = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"]["Items"]
+    batch = cloudfront.get_invalidation(DistributionId=distribution_id, Id=item["Id"])
+    assert sorted(batch["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]) == [
+        f"/{LOGOS}a1b2c3d4e5_prod.png",
+        f"/{LOGOS}index.json",
+    ]
+
+
+def test_a_removed_logo_leaves_the_manifest(s3, lambda_context):
+    from content_renderer.handler import lambda_handler
+
+    for name in ("a1b2c3d4e5_prod", "zz99zz99zz_dev"):
+        s3.put_object(Bucket=BUCKET, Key=f"{LOGOS}{name}.png", Body=b"png")
+    lambda_handler(s3_event(f"{LOGOS}zz99zz99zz_dev.png"), lambda_context)
+    s3.delete_object(Bucket=BUCKET, Key=f"{LOGOS}zz99zz99zz_dev.png")
+
+    lambda_handler(s3_event(f"{LOGOS}zz99zz99zz_dev.png", event_name="ObjectRemoved:Delete"), lambda_context)
+
+    assert read_json(s3, f"{LOGOS}index.json") == {"version": 1, "logos": ["a1b2c3d4e5_prod"]}
+
+
+def test_the_manifest_is_rewritten_only_when_it_changes_and_ignores_other_files(s3, lambda_context):
+    from content_renderer.handler import lambda_handler
+
+    s3.put_object(Bucket=BUCKET, Key=f"{LOGOS}a1b2c3d4e5_prod.png", Body=b"png")
+    s3.put_object(Bucket=BUCKET, Key=f"{LOGOS}old/b1b2c3d4e5_prod.png", Body=b"png")
+    s3.put_object(Bucket=BUCKET, Key=f"{LOGOS}notes.txt", Body=b"text")
+    assert lambda_handler(s3_event(f"{LOGOS}a1b2c3d4e5_prod.png"), lambda_context)["logos"] == [f"{LOGOS}index.json"]
+
+    # When the same upload is announced again, or something that is not a logo
+    again = lambda_handler(s3_event(f"{LOGOS}a1b2c3d4e5_prod.png", f"{LOGOS}index.json"), lambda_context)
+
+    # Then nothing is written: nested folders and other files are not logos
+    assert again["logos"] == []
+    assert read_json(s3, f"{LOGOS}index.json") == {"version": 1, "logos": ["a1b2c3d4e5_prod"]}

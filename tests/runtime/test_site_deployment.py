@@ -182,6 +182,9 @@ def rendered_keys() -> set[str]:
     return {key[: -len(".md")] + ".json" for key in default_keys() if key.endswith(".md")}
 
 
+LOGO_MANIFEST = "custom-content/api-logos/index.json"
+
+
 # --- Create ----------------------------------------------------------------------------------------------
 
 
@@ -190,8 +193,10 @@ def test_create_seeds_every_default_file_renders_the_fragments_and_answers_succe
     # When CloudFormation creates the resource
     run(event(cfn, aws))
 
-    # Then every default file is there with its content and type, and each fragment has its rendering
-    assert keys(aws) == default_keys() | rendered_keys()
+    # Then every default file is there with its content and type, each fragment has its rendering, and the
+    # logo manifest lists no per-API logo yet
+    assert keys(aws) == default_keys() | rendered_keys() | {LOGO_MANIFEST}
+    assert json.loads(body(aws, LOGO_MANIFEST)) == {"version": 1, "logos": []}
     assert body(aws, "custom-content/styles.css") == (DEFAULT_CONTENT / "styles.css").read_bytes()
     assert aws["s3"].head_object(Bucket=SITE, Key="custom-content/favicon.ico")["ContentType"] == "image/x-icon"
     assert aws["s3"].head_object(Bucket=SITE, Key="custom-content/nav-logo.png")["ContentType"] == "image/png"
@@ -207,7 +212,7 @@ def test_create_seeds_every_default_file_renders_the_fragments_and_answers_succe
     assert answer["Data"]["Rendered"] == "3"
     assert cfn.content_types == [""]
     # And what changed is invalidated, file by file
-    assert invalidated_paths(aws) == [sorted(f"/{key}" for key in default_keys() | rendered_keys())]
+    assert invalidated_paths(aws) == [sorted(f"/{key}" for key in default_keys() | rendered_keys() | {LOGO_MANIFEST})]
 
 
 def test_create_keeps_content_that_is_already_in_the_bucket(cfn, aws):
@@ -266,7 +271,10 @@ def test_overwrite_mode_replaces_the_operators_files_and_keeps_their_extra_ones(
     assert json.loads(body(aws, f"{FRAGMENTS}Home.json"))["frontMatter"]["title"] == "Developer Portal"
     assert body(aws, "custom-content/api-logos/abc123_prod.png") == b"api logo"
     assert cfn.answer["Data"]["Written"] == "2"
+    # And the logo manifest now lists the operator's logo
+    assert json.loads(body(aws, LOGO_MANIFEST)) == {"version": 1, "logos": ["abc123_prod"]}
     assert sorted(invalidated_paths(aws)[-1]) == [
+        f"/{LOGO_MANIFEST}",
         f"/{FRAGMENTS}Home.json",
         f"/{FRAGMENTS}Home.md",
         "/custom-content/styles.css",

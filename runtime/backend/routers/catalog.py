@@ -1,4 +1,4 @@
-"""The published API catalog, each API's spec, and its exports and SDKs from API Gateway."""
+"""The published API catalog, each API's spec and Markdown page, and its exports and SDKs from API Gateway."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from botocore.exceptions import ClientError
 
 from backend.identity import Caller, caller
+from content_renderer.render import FragmentError, render_fragment
 from portal_common.aws import client, is_missing_object
-from portal_common.catalog import ApiEntry, Catalog, load_catalog, load_settings, spec_key
-from portal_common.errors import BadRequest, Forbidden, NotFound
+from portal_common.catalog import ApiEntry, Catalog, docs_key, load_catalog, load_settings, spec_key
+from portal_common.errors import BadRequest, Forbidden, NotFound, Unavailable
 from portal_common.settings import settings
 
 router = APIGatewayRouter()
@@ -72,6 +73,27 @@ def get_spec(api: str) -> Response[str]:
             raise NotFound(f"The spec of {api} is being published; try again in a minute.") from None
         raise
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body.decode())
+
+
+@router.get("/catalog/<api>/docs")
+def get_docs(api: str) -> dict[str, Any]:
+    """The API's Markdown page, ``catalog/{id}.md``, rendered like the content fragments."""
+    _reader()
+    entry = load_catalog().find(api)
+    key = docs_key(entry.id)
+    if key is None:
+        raise NotFound(f"{entry.title} is a generic API; only API Gateway stages have Markdown pages.")
+    missing = NotFound(f"{entry.title} has no Markdown page; an operator can add one as {key} in the artifacts bucket.")
+    try:
+        body = client("s3").get_object(Bucket=settings().artifacts_bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if is_missing_object(error):
+            raise missing from None
+        raise
+    try:
+        return render_fragment(body)
+    except FragmentError as error:
+        raise Unavailable(f"The Markdown page of {entry.title} cannot be shown: {error} (in {key}).") from None
 
 
 @router.get("/catalog/<api>/export")

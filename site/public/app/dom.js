@@ -34,3 +34,12 @@ export function optionalImage(attributes) {
   });
   return image;
 }
+
+/** Let the browser save `blob` as the file `name`. */
+export function saveBlob(blob, name) {
+  const link = h("a", { href: URL.createObjectURL(blob), download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}

@@ -5,13 +5,13 @@
 import { api } from "./api.js";
 import { isSignedIn, onAuthChange } from "./auth.js";
 import { loadConfig } from "./config.js";
+import { modal } from "./dialog.js";
 import { h } from "./dom.js";
 import { onSubmit } from "./forms.js";
 
 const MAX_MESSAGE = 4000;
 
 export function openFeedback() {
-  const before = document.activeElement;
   const message = h("textarea", {
     id: "feedback-message",
     name: "message",
@@ -32,8 +32,7 @@ export function openFeedback() {
     h("div", { class: "dialog-actions" }, cancel, h("button", { type: "submit", class: "button button-primary" }, "Send feedback")),
   );
   const body = h("div", {}, form);
-  const dialog = h("dialog", { class: "confirm-dialog feedback-dialog", "aria-labelledby": "feedback-title" },
-    h("h2", { id: "feedback-title" }, "Send feedback"), body);
+  const dialog = modal("feedback-dialog", "Send feedback", body);
   cancel.addEventListener("click", () => dialog.close());
   onSubmit(form, async (values) => {
     const text = values.message.trim();
@@ -46,12 +45,6 @@ export function openFeedback() {
     );
     close.focus();
   });
-  dialog.addEventListener("close", () => {
-    dialog.remove();
-    if (before instanceof HTMLElement && before.isConnected) before.focus();
-  });
-  document.body.append(dialog);
-  dialog.showModal();
   message.focus();
   return dialog;
 }

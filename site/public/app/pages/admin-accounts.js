@@ -7,7 +7,7 @@
 import { api } from "../api.js";
 import { currentUser } from "../auth.js";
 import { confirmDialog } from "../dialog.js";
-import { h } from "../dom.js";
+import { h, saveBlob } from "../dom.js";
 import { field, onSubmit } from "../forms.js";
 import { registerPage } from "../router.js";
 import { adminOnly, registerAdminSection } from "./admin.js";
@@ -265,12 +265,7 @@ function accountsConsole() {
     exporter.disabled = true;
     try {
       const csv = await api("/admin/accounts/export", { headers: { Accept: "text/csv" } });
-      const url = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
-      const link = h("a", { href: url, download: "accounts.csv", hidden: true });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveBlob(new Blob([csv], { type: "text/csv" }), "accounts.csv");
     } catch (error) {
       tell(null, `The export failed: ${error.message}`);
     } finally {

@@ -5,7 +5,8 @@
 import { api, apiUrl } from "../api.js";
 import { currentUser, getToken, isAdmin } from "../auth.js";
 import { describeQuota, describeThrottle, loadCatalog } from "../catalog.js";
-import { h, sanitizedHtml } from "../dom.js";
+import { formDialog } from "../dialog.js";
+import { h, optionalImage, sanitizedHtml, saveBlob } from "../dom.js";
 import { registerPage } from "../router.js";
 import { renderOperations } from "../swagger.js";
 import { apiLink, apiSidebar, catalogProblem } from "./apis.js";
@@ -22,21 +23,12 @@ const SDKS = {
 };
 let counter = 0;
 
-function logo(entry) {
-  const image = h("img", { class: "api-logo", src: entry.logo || DEFAULT_LOGO, alt: "", width: 64, height: 64 });
-  image.addEventListener("error", () => {
-    if (image.src.endsWith(DEFAULT_LOGO)) image.hidden = true;
-    else image.src = DEFAULT_LOGO;
-  });
-  return image;
-}
-
-function saveBlob(blob, name) {
-  const link = h("a", { href: URL.createObjectURL(blob), download: name, hidden: true });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+// api-logos/index.json lists the operator's logos, so a stage without one costs no failed request.
+let logos = null;
+async function logo(entry) {
+  logos ??= fetch("/custom-content/api-logos/index.json").then((answer) => answer.json()).then((found) => new Set(found.logos), () => new Set());
+  const src = (await logos).has(entry.id) && entry.logo ? entry.logo : DEFAULT_LOGO;
+  return optionalImage({ class: "api-logo", src, alt: "", width: 64, height: 64 });
 }
 
 /** Save the answer to `path` (the portal's API, with the user's token) as a file. */
@@ -53,47 +45,6 @@ function choice(type, name, value, label, checked = false) {
 }
 
 const group = (legend, ...options) => h("fieldset", { class: "choice-group" }, h("legend", {}, legend), options);
-
-/** A modal form; `action(form)` runs on submit, and an Error it throws shows in the dialog. */
-function formDialog(title, intro, fields, submit, action) {
-  const status = h("p", { class: "notice notice-error", role: "alert", hidden: true });
-  const form = h(
-    "form",
-    { method: "dialog", class: "account-form" },
-    h("h2", { id: "form-dialog-title" }, title),
-    h("p", {}, intro),
-    status,
-    fields,
-    h(
-      "div",
-      { class: "dialog-actions" },
-      h("button", { type: "submit", value: "cancel", class: "button", formnovalidate: true }, "Cancel"),
-      h("button", { type: "submit", value: "go", class: "button button-primary" }, submit),
-    ),
-  );
-  const dialog = h("dialog", { class: "confirm-dialog form-dialog", "aria-labelledby": "form-dialog-title" }, form);
-  const before = document.activeElement;
-  form.addEventListener("submit", async (event) => {
-    if (event.submitter?.value !== "go") return;
-    event.preventDefault();
-    form.setAttribute("aria-busy", "true");
-    status.hidden = true;
-    try {
-      await action(new FormData(form));
-      dialog.close();
-    } catch (error) {
-      status.textContent = error.message;
-      status.hidden = false;
-    }
-    form.removeAttribute("aria-busy");
-  });
-  dialog.addEventListener("close", () => {
-    dialog.remove();
-    if (before?.isConnected) before.focus();
-  });
-  document.body.append(dialog);
-  dialog.showModal();
-}
 
 function exportDialog(entry) {
   const extensions = [["postman", "Postman"]];
@@ -202,11 +153,12 @@ registerPage({
     ctx.setTitle(entry.stage ? `${entry.title} (${entry.stage})` : entry.title);
     const signedIn = Boolean(currentUser());
     const gateway = entry.kind === "apiGateway";
-    const [spec, subscribed, key, docs] = await Promise.all([
+    const [spec, subscribed, key, docs, image] = await Promise.all([
       api(`/catalog/${encodeURIComponent(id)}/spec`).catch((error) => ({ error })),
       mySubscriptions().catch(() => null),
       signedIn && gateway ? api("/apikey?reveal=true").then((found) => found.value, () => null) : null,
       entry.hasDocs ? api(`/catalog/${encodeURIComponent(id)}/docs`).catch(() => null) : null,
+      logo(entry),
     ]);
 
     const status = h("p", { class: "notice", role: "status", hidden: true });
@@ -247,7 +199,7 @@ registerPage({
         h(
           "header",
           { class: "api-header" },
-          logo(entry),
+          image,
           h("div", {}, h("h1", {}, entry.title, entry.stage ? [" ", h("span", { class: "badge" }, entry.stage)] : null), h("p", { class: "api-meta" }, entry.version ? `Version ${entry.version} · ${kind}` : kind)),
         ),
         entry.description ? h("p", {}, entry.description) : null,
