@@ -1,9 +1,4 @@
-// Calls the portal's backend API (config.apiUrl, cross-origin) with the signed-in user's bearer token.
-//
-//   import { api, ApiError } from "./api.js";
-//   const catalog = await api("/catalog");                                 // GET, JSON back
-//   await api("/feedback", { method: "POST", body: { message: "Hi" } });   // JSON body
-//   try { ... } catch (error) { if (error instanceof ApiError && error.status === 404) ... }
+// The portal's backend API (config.apiUrl, cross-origin): no cookies, the bearer token instead.
 
 import { loadConfig } from "./config.js";
 import { getToken } from "./auth.js";

@@ -1,9 +1,5 @@
-// Who is signed in (currentUser, isAdmin, getToken, onAuthChange), and the portal's own session behind it:
-// SRP sign-in, the managed login for federation, silent refresh, sign out. setAuthProvider() lets a test or
-// another feature install a different provider; call notifyAuthChanged() when the user changes.
-//
-// Tokens live in sessionStorage: they survive a reload and the managed login's redirect, stay in this tab and
-// go when it closes. Memory alone would sign out on every reload; localStorage would keep a 30-day refresh
+// Who is signed in, and the portal's session behind it. Tokens live in sessionStorage: they survive a reload
+// and the managed login's redirect, and go when the tab closes. localStorage would keep a 30-day refresh
 // token on disk for the next person at the computer.
 
 import { cognito, CognitoError, pkceChallenge, randomToken, srpClient } from "./cognito.js";
@@ -60,8 +56,6 @@ export function onAuthChange(listener) {
 export function notifyAuthChanged() {
   for (const listener of listeners) listener(currentUser());
 }
-
-// --- the portal's session ----------------------------------------------------------------------------------
 
 let session = null; // { idToken, accessToken, refreshToken, federated, receivedAt }
 let refreshTimer = 0;
@@ -208,8 +202,6 @@ export async function signOut() {
     location.assign(logout.href);
   }
 }
-
-// --- the managed login (federation), authorization code with PKCE ------------------------------------------
 
 const domain = () => config.cognitoDomain.replace(/\/+$/, "");
 

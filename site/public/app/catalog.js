@@ -1,12 +1,9 @@
-// The published API catalog (GET /catalog: catalog.json, version 1), fetched once per session, and the search
-// and wording the API pages share. The schema is documented in runtime/portal_common/catalog.py.
-//
-//   import { loadCatalog, allApis, searchApis } from "./catalog.js";
-//   const catalog = await loadCatalog();                 // { version: 1, apis, generic, usagePlans }
-//   searchApis(allApis(catalog), "/pets")                // entries whose title, description, tags or paths match
+// The published catalog (GET /catalog, schema in runtime/portal_common/catalog.py), read once per session and
+// searched here: it is small, and a search then answers on every keystroke without a request.
 
 import { api } from "./api.js";
 import { onAuthChange } from "./auth.js";
+import { number } from "./dom.js";
 
 const VERSION = 1;
 let pending = null;
@@ -87,12 +84,12 @@ const PERIODS = { DAY: "day", WEEK: "week", MONTH: "month" };
 export function describeThrottle(throttle) {
   if (!throttle || (throttle.rateLimit == null && throttle.burstLimit == null)) return "No rate limit";
   const parts = [];
-  if (throttle.rateLimit != null) parts.push(`${throttle.rateLimit.toLocaleString("en")} requests a second`);
-  if (throttle.burstLimit != null) parts.push(`bursts of ${throttle.burstLimit.toLocaleString("en")}`);
+  if (throttle.rateLimit != null) parts.push(`${number(throttle.rateLimit)} requests a second`);
+  if (throttle.burstLimit != null) parts.push(`bursts of ${number(throttle.burstLimit)}`);
   return parts.join(", ");
 }
 
 export function describeQuota(quota) {
   if (!quota) return "No quota";
-  return `${quota.limit.toLocaleString("en")} requests a ${PERIODS[quota.period] ?? quota.period.toLowerCase()}`;
+  return `${number(quota.limit)} requests a ${PERIODS[quota.period] ?? quota.period.toLowerCase()}`;
 }

@@ -1,8 +1,5 @@
-// Cognito's JSON API, called straight from the browser (config.cognitoIdpEndpoint), and the SRP-6a exchange of
-// USER_SRP_AUTH, so the password never leaves the browser. Also the PKCE pieces of the managed login.
-//
-//   import { cognito, CognitoError, srpSignIn } from "./cognito.js";
-//   await cognito("SignUp", { ClientId, Username, Password, UserAttributes });   // throws CognitoError(code, message)
+// Cognito's JSON API, called straight from the browser, and the SRP-6a exchange of USER_SRP_AUTH, so the
+// password never leaves the browser.
 
 import { loadConfig } from "./config.js";
 
@@ -44,8 +41,6 @@ export function triggerMessage(error) {
     ? error.message.replace(/^\w+ failed with error /, "").replace(/\.\.$/, ".")
     : error.message;
 }
-
-// --- SRP-6a over RFC 3526's 3072-bit group, as Cognito speaks it -------------------------------------------
 
 const N_HEX =
   "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD" +
@@ -168,8 +163,6 @@ export function srpClient({ userPoolId, password }) {
     },
   };
 }
-
-// --- PKCE for the managed login ----------------------------------------------------------------------------
 
 function base64url(bytes) {
   return base64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");

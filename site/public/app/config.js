@@ -1,7 +1,4 @@
-// The deployed values (/config.json, written at deploy time), fetched once and shared by every module.
-//
-//   import { loadConfig } from "./config.js";
-//   const { apiUrl, region, userPoolId, userPoolClientId, cognitoDomain, features } = await loadConfig();
+// The values written at deploy time (/config.json), fetched once.
 
 let pending = null;
 
@@ -22,9 +19,4 @@ export function loadConfig() {
       });
   }
   return pending;
-}
-
-/** Only for tests and the preview: forget the loaded settings. */
-export function resetConfig() {
-  pending = null;
 }

@@ -1,7 +1,4 @@
-// Modal <dialog>s. Each is removed when it closes, and focus goes back to what was focused before.
-//
-//   if (await confirmDialog({ title: "Delete account?", message: "...", confirm: "Delete", danger: true })) ...
-//   formDialog(title, intro, fields, "Download", async (formData) => { ... })   // an Error shows in the dialog
+// Modal <dialog>s: each is removed when it closes, and focus goes back to what had it.
 
 import { h } from "./dom.js";
 

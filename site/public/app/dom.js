@@ -1,7 +1,5 @@
-// Small DOM helpers, so pages build elements without innerHTML (the CSP allows no inline script or style).
-//
-//   h("a", { href: "/apis", class: "button" }, "Our APIs")
-//   h("button", { type: "button", onclick: () => ... }, "Save")   // on* props become listeners
+// Pages build elements with h() rather than HTML strings: nothing from the API can become markup, and on*
+// props become listeners, as the CSP allows no inline handlers.
 
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
@@ -43,3 +41,9 @@ export function saveBlob(blob, name) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
+
+// Dates arrive as ISO 8601 in UTC and are shown as written, so every administrator reads the same time.
+export const day = (iso) => (iso ? iso.slice(0, 10) : "—");
+export const minute = (iso) => (iso ? iso.slice(0, 16).replace("T", " ") : "—");
+export const number = (value) => value.toLocaleString("en-US");
+export const plural = (count, word) => `${number(count)} ${word}${count === 1 ? "" : "s"}`;

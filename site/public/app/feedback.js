@@ -1,6 +1,4 @@
-// The feedback form: a "Send feedback" button in the footer, for signed-in users, when the portal has an
-// admin email (config.features.feedback). It opens a modal <dialog>; POST /feedback stores the message and
-// emails the administrators, who read it in Admin → Feedback.
+// The footer's "Send feedback", for signed-in users when the portal has an admin email (features.feedback).
 
 import { api } from "./api.js";
 import { isSignedIn, onAuthChange } from "./auth.js";

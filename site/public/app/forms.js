@@ -1,8 +1,5 @@
-// Form helpers for the account pages: labelled fields, the password policy hints, and one submit handler
-// that shows what went wrong in an alert next to the form.
-//
-//   const form = h("form", {}, field({ label: "Email", name: "email", type: "email", autocomplete: "email" }), ...);
-//   onSubmit(form, async (values) => { ... throw new Error("shown to the user") });
+// Form and feedback helpers. Every page reports the outcome of an action the same way: news in a status, a
+// problem in an alert, so screen readers announce both and a thrown Error never goes unseen.
 
 import { h } from "./dom.js";
 
@@ -53,10 +50,6 @@ export function passwordProblem(value) {
   return missing.length ? `Your password needs ${missing.join(", ")}.` : null;
 }
 
-export function statusArea() {
-  return h("div", { class: "form-status notice notice-error", role: "alert", hidden: true });
-}
-
 export function showStatus(area, message) {
   area.textContent = message ?? "";
   area.hidden = !message;
@@ -66,7 +59,7 @@ export function showStatus(area, message) {
 export function onSubmit(form, action) {
   let area = form.querySelector(".form-status");
   if (!area) {
-    area = statusArea();
+    area = h("div", { class: "form-status notice notice-error", role: "alert", hidden: true });
     form.prepend(area);
   }
   form.addEventListener("submit", async (event) => {
@@ -87,9 +80,37 @@ export function onSubmit(form, action) {
   return form;
 }
 
+/** A page's outcome line: `say(text)` shows news, `say(text, true)` a problem; it returns the line shown. */
+export function statusLine() {
+  const news = h("p", { class: "notice", role: "status", tabindex: -1, hidden: true });
+  const problem = h("p", { class: "notice notice-error", role: "alert", tabindex: -1, hidden: true });
+  const say = (text, error = false) => {
+    const [shown, other] = error ? [problem, news] : [news, problem];
+    other.hidden = true;
+    shown.textContent = text ?? "";
+    shown.hidden = !text;
+    return shown;
+  };
+  return { lines: [news, problem], say };
+}
+
+/** Run `action` with `button` disabled; an Error it throws is said as a problem. */
+export async function busy(button, say, action) {
+  button.disabled = true;
+  try {
+    await action();
+  } catch (error) {
+    say(error.message, true).focus();
+  } finally {
+    button.disabled = false;
+  }
+}
+
 export function notice(text, kind = "") {
   return h("p", { class: `notice ${kind}`.trim(), role: "status" }, text);
 }
+
+export const loadFailed = (what, error) => notice(`${what} could not be loaded: ${error.message}`, "notice-error");
 
 export function page(title, ...children) {
   return h("article", { class: "page account-page" }, h("h1", {}, title), ...children);

@@ -1,9 +1,5 @@
-// The operator's content fragments, rendered at deploy time (and on upload) to
-// /custom-content/content-fragments/<Name>.json as {"frontMatter": {...}, "html": "..."}.
-// The HTML was sanitized when it was rendered; the browser never parses Markdown.
-//
-//   import { getFragment } from "./fragments.js";
-//   const { frontMatter, html } = await getFragment("Home");
+// The operator's content fragments, rendered and sanitized to <Name>.json when uploaded: the browser never
+// parses Markdown. A missing fragment falls back to the defaults.
 
 const DEFAULTS = {
   Home: {

@@ -1,5 +1,4 @@
-// Starts the portal: the navbar, the pages, the router. A feature adds a page by importing a module that
-// calls registerPage() (router.js) and, if it wants a navbar entry, registerNavItem() (nav.js).
+// Starts the portal. Importing a page module registers its route.
 
 import { startSession } from "./auth.js";
 import { renderNav } from "./nav.js";

@@ -1,8 +1,4 @@
-// The navbar: logo and portal title (Home fragment), Getting Started, APIs, any items other features add,
-// and the sign-in area that auth.js fills.
-//
-//   import { registerNavItem } from "./nav.js";
-//   registerNavItem({ href: "/dashboard", label: "My Dashboard", order: 30, visible: () => isSignedIn() });
+// The navbar. Features add items with registerNavItem(); visible() is asked again whenever the user changes.
 
 import { h, optionalImage } from "./dom.js";
 import { fragmentTitle } from "./fragments.js";

@@ -1,14 +1,5 @@
-// Client-side routes. A page registers its path; the router renders it into <main> on navigation.
-//
-//   import { registerPage } from "./router.js";
-//   registerPage({
-//     path: "/apis/:apiId/:stage",              // ":name" segments become ctx.params.name
-//     title: "API",                            // or ctx.setTitle(...) from render
-//     render: async (ctx) => h("h1", {}, ctx.params.apiId),   // returns a Node (or array of Nodes)
-//   });
-//
-// Links to paths without a file extension are followed in place (history.pushState); others load normally.
-// Unknown paths render the not-found page registered with registerNotFound().
+// Client-side routes. Links to paths without a file extension are followed in place, since CloudFront serves
+// index.html for those; any other link loads normally.
 
 const routes = [];
 const listeners = new Set();

@@ -1,9 +1,5 @@
-// Swagger UI 5 (npm's swagger-ui-dist, vendored under /vendor/swagger-ui/ by site/vendor_swagger_ui.py), loaded
-// only when an API page shows operations. Try it out sends the signed-in user's API key in the spec's API
-// Gateway key scheme, and says what to fix when the browser cannot reach the API (CORS or this portal's CSP).
-//
-//   import { renderOperations } from "./swagger.js";
-//   await renderOperations(container, spec, { apiKey, onProblem: (message) => ... });
+// Swagger UI (vendored under /vendor/, outside the size budget), loaded only when an API page shows operations.
+// Try it out explains what to fix when the browser cannot reach the API: CORS, or this portal's CSP.
 
 const BASE = "/vendor/swagger-ui/";
 let loading = null;

@@ -1,17 +1,12 @@
-// A usage chart drawn in SVG: requests used per day as bars (left scale) against the quota left at the end of
-// each day as a line (right scale, 0 to the quota's limit). The SVG is decoration for sighted users; the same
-// numbers sit in a table that screen readers read, and that anyone can show with "Show the numbers".
-//
-//   import { usageChart } from "./usage-chart.js";
-//   container.append(usageChart(await api(`/subscriptions/${id}/usage`)));   // GET .../usage's answer
+// Requests per day as bars (left scale) against the quota left as a line (right scale). The SVG is hidden from
+// screen readers: they read the same numbers in the table, which anyone can show with "Show the numbers".
 
-import { h } from "./dom.js";
+import { h, number, plural } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 640;
 const HEIGHT = 220;
 const PAD = { top: 12, right: 56, bottom: 28, left: 44 };
-const number = new Intl.NumberFormat("en-US");
 
 function s(tag, attributes = {}, ...children) {
   const element = document.createElementNS(SVG, tag);
@@ -46,10 +41,10 @@ export function usageChart(usage) {
       "g",
       { class: "chart-tick" },
       s("line", { x1: PAD.left, x2: WIDTH - PAD.right, y1: at, y2: at }),
-      s("text", { x: PAD.left - 6, y: at + 4, "text-anchor": "end" }, number.format((usedMax * tick) / 4)),
+      s("text", { x: PAD.left - 6, y: at + 4, "text-anchor": "end" }, number((usedMax * tick) / 4)),
       quota === null
         ? ""
-        : s("text", { x: WIDTH - PAD.right + 6, y: at + 4 }, number.format(Math.round((quota * tick) / 4))),
+        : s("text", { x: WIDTH - PAD.right + 6, y: at + 4 }, number(Math.round((quota * tick) / 4))),
     );
   });
   const bars = days.map((day, index) =>
@@ -86,8 +81,8 @@ export function usageChart(usage) {
   );
 
   const summary =
-    `${number.format(usage.used)} request${usage.used === 1 ? "" : "s"} from ${usage.start} to ${usage.end}` +
-    (usage.remaining === null || usage.remaining === undefined ? "." : `; ${number.format(usage.remaining)} left in the quota period.`);
+    `${plural(usage.used, "request")} from ${usage.start} to ${usage.end}` +
+    (usage.remaining === null || usage.remaining === undefined ? "." : `; ${number(usage.remaining)} left in the quota period.`);
   const table = h(
     "table",
     { class: "data-table usage-table visually-hidden", id: `${id}-table` },
@@ -97,8 +92,8 @@ export function usageChart(usage) {
       "tbody",
       {},
       days.map((day) =>
-        h("tr", {}, h("th", { scope: "row" }, day.date), h("td", {}, number.format(day.used)),
-          h("td", {}, day.remaining === null || day.remaining === undefined ? "—" : number.format(day.remaining))),
+        h("tr", {}, h("th", { scope: "row" }, day.date), h("td", {}, number(day.used)),
+          h("td", {}, day.remaining === null || day.remaining === undefined ? "—" : number(day.remaining))),
       ),
     ),
   );

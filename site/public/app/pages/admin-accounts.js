@@ -1,15 +1,13 @@
-// Admin → Accounts: registered users, admins, pending requests, pending invites and denied registrations, with
-// search, sort and pagination, every account action behind a confirmation dialog, invitations and a CSV export.
-//
-// Each list is read whole (pages of 60 from GET /admin/accounts) when its tab opens, then searched, sorted and
-// paged here, so search and sort cover every account, not only the page on screen.
+// Admin → Accounts. Each status's list is read whole (GET /admin/accounts, 60 at a time) when its tab opens,
+// then searched, sorted and paged here, so search and sort cover every account, not only the page on screen.
 
 import { api } from "../api.js";
 import { currentUser } from "../auth.js";
 import { confirmDialog } from "../dialog.js";
-import { h, saveBlob } from "../dom.js";
-import { field, onSubmit } from "../forms.js";
+import { day, h, saveBlob } from "../dom.js";
+import { busy, field, onSubmit, statusLine } from "../forms.js";
 import { registerPage } from "../router.js";
+import { dataTable, pager, sortHeader, sortedPage } from "../table.js";
 import { adminOnly, registerAdminSection } from "./admin.js";
 
 const PAGE_SIZE = 10;
@@ -74,28 +72,16 @@ function actionsFor(account, status) {
   return [account.isAdmin ? "demote" : "promote", "delete"];
 }
 
-function day(value) {
-  return value ? value.slice(0, 10) : "—";
-}
-
 function accountsConsole() {
   const lists = new Map(); // status -> Promise<accounts[]>
   const state = { tab: TABS[0], query: "", sort: "email", descending: false, page: 0 };
-  const said = h("p", { class: "notice", role: "status", tabindex: -1, hidden: true });
-  const alarm = h("p", { class: "notice notice-error", role: "alert", tabindex: -1, hidden: true });
+  const { lines, say } = statusLine();
   const panel = h("div", { class: "tab-panel", role: "tabpanel", id: "accounts-panel", tabindex: 0 });
   const search = h("input", { type: "search", id: "accounts-search", autocomplete: "off" });
   const tabs = TABS.map((tab) =>
     h("button", { type: "button", role: "tab", id: `tab-${tab.status}`, "aria-controls": panel.id, dataset: { status: tab.status } }, tab.label),
   );
   const tablist = h("div", { role: "tablist", "aria-label": "Accounts", class: "tabs" }, tabs);
-
-  const tell = (text, problem = null) => {
-    said.textContent = text ?? "";
-    said.hidden = !text;
-    alarm.textContent = problem ?? "";
-    alarm.hidden = !problem;
-  };
 
   function load(status) {
     if (!lists.has(status)) {
@@ -126,38 +112,13 @@ function accountsConsole() {
       danger: action.danger,
     });
     if (!confirmed) return;
-    button.disabled = true;
     const path = `/admin/accounts/${encodeURIComponent(account.userId)}${name === "delete" ? "" : `/${name}`}`;
-    try {
+    await busy(button, say, async () => {
       await api(path, { method: action.method ?? "POST" });
-      tell(action.done(account));
       lists.clear();
       await show();
-      said.focus();
-    } catch (error) {
-      button.disabled = false;
-      tell(null, error.message);
-      alarm.focus();
-    }
-  }
-
-  function sortButton(key, label) {
-    const active = state.sort === key;
-    const th = h(
-      "th",
-      { scope: "col", "aria-sort": active ? (state.descending ? "descending" : "ascending") : "none" },
-      h("button", {
-        type: "button",
-        class: "sort",
-        onclick: () => {
-          state.descending = active ? !state.descending : false;
-          state.sort = key;
-          state.page = 0;
-          show().then(() => panel.querySelector(`th[aria-sort]:not([aria-sort="none"]) button`)?.focus());
-        },
-      }, label, h("span", { class: "sort-mark", "aria-hidden": "true" }, active ? (state.descending ? " ▼" : " ▲") : "")),
-    );
-    return th;
+      say(action.done(account)).focus();
+    });
   }
 
   function table(accounts) {
@@ -165,20 +126,15 @@ function accountsConsole() {
     const me = currentUser()?.sub;
     const dateOf = (account) => account[tab.date] ?? account.dateRegistered ?? account.dateCreated ?? "";
     const needle = state.query.trim().toLowerCase();
-    const shown = accounts
-      .filter((account) => !needle || account.email.toLowerCase().includes(needle))
-      .sort((a, b) => {
-        const [x, y] = state.sort === "email" ? [a.email, b.email] : [dateOf(a), dateOf(b)];
-        return (x < y ? -1 : x > y ? 1 : 0) * (state.descending ? -1 : 1);
-      });
-    const pages = Math.max(1, Math.ceil(shown.length / PAGE_SIZE));
-    state.page = Math.min(state.page, pages - 1);
-    const rows = shown.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE).map((account) =>
+    const found = accounts.filter((account) => !needle || account.email.toLowerCase().includes(needle));
+    const shown = sortedPage(found, state, { email: (account) => account.email, date: dateOf }, PAGE_SIZE);
+    const badge = (text) => h("span", { class: "badge" }, text);
+    const rows = shown.rows.map((account) =>
       h(
         "tr",
         {},
-        h("th", { scope: "row" }, account.email, account.isAdmin && tab.status !== "admin" ? h("span", { class: "badge" }, "admin") : null,
-          account.userId === me ? h("span", { class: "badge" }, "you") : null),
+        h("th", { scope: "row" }, account.email, account.isAdmin && tab.status !== "admin" ? badge("admin") : null,
+          account.userId === me ? badge("you") : null),
         h("td", {}, day(dateOf(account))),
         h("td", {}, h("div", { class: "row-actions" },
           actionsFor(account, tab.status).map((name) => {
@@ -193,19 +149,14 @@ function accountsConsole() {
         )),
       ),
     );
-    const pager = (label, page, disabled) =>
-      h("button", { type: "button", class: "button button-small", disabled, onclick: () => { state.page = page; show(); } }, label);
     return [
-      h("table", { class: "data-table" },
-        h("caption", { class: "visually-hidden" }, `${tab.label}, sorted by ${state.sort === "email" ? "email" : tab.dateLabel.toLowerCase()}`),
-        h("thead", {}, h("tr", {}, sortButton("email", "Email"), sortButton("date", tab.dateLabel), h("th", { scope: "col" }, "Actions"))),
-        h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 3 }, needle ? `No account matches “${state.query}”.` : "No accounts here."))),
-      ),
-      h("nav", { class: "pager", "aria-label": `${tab.label} pages` },
-        pager("Previous", state.page - 1, state.page === 0),
-        h("span", { "aria-live": "polite" }, `Page ${state.page + 1} of ${pages} · ${shown.length} account${shown.length === 1 ? "" : "s"}`),
-        pager("Next", state.page + 1, state.page >= pages - 1),
-      ),
+      dataTable({
+        caption: `${tab.label}, sorted by ${state.sort === "email" ? "email" : tab.dateLabel.toLowerCase()}`,
+        columns: [sortHeader("Email", "email", state, show), sortHeader(tab.dateLabel, "date", state, show), "Actions"],
+        rows,
+        empty: needle ? `No account matches “${state.query}”.` : "No accounts here.",
+      }),
+      pager(tab.label, state, shown, "account", show),
     ];
   }
 
@@ -254,29 +205,22 @@ function accountsConsole() {
   onSubmit(invite, async ({ email }) => {
     const account = await api("/admin/accounts", { method: "POST", body: { email: email.trim() } });
     invite.reset();
-    tell(`${account.email} is invited: they get an email with a temporary password.`);
     lists.clear();
     await show();
-    said.focus();
+    say(`${account.email} is invited: they get an email with a temporary password.`).focus();
   });
 
   const exporter = h("button", { type: "button", class: "button" }, "Export CSV");
-  exporter.addEventListener("click", async () => {
-    exporter.disabled = true;
-    try {
+  exporter.addEventListener("click", () =>
+    busy(exporter, (text) => say(`The export failed: ${text}`, true), async () => {
       const csv = await api("/admin/accounts/export", { headers: { Accept: "text/csv" } });
       saveBlob(new Blob([csv], { type: "text/csv" }), "accounts.csv");
-    } catch (error) {
-      tell(null, `The export failed: ${error.message}`);
-    } finally {
-      exporter.disabled = false;
-    }
-  });
+    }),
+  );
 
   show();
   return [
-    said,
-    alarm,
+    ...lines,
     h("section", { class: "admin-box", "aria-labelledby": "invite-heading" },
       h("h2", { id: "invite-heading" }, "Invite a developer"), invite),
     h("section", { class: "admin-box", "aria-labelledby": "accounts-heading" },

@@ -1,13 +1,13 @@
-// Admin → APIs: every API Gateway stage in the account, grouped by usage plan, with Displayed, Update and SDK
-// toggles; generic spec upload (several files at once) and delete; the catalog status with each invalid file's
-// error. The catalog publishes changes asynchronously, so after one the page reloads until it shows.
+// Admin → APIs. The catalog publishes a change asynchronously, so after one the page reloads until it shows,
+// and only then says that the catalog is updated.
 
 import { api } from "../api.js";
 import { loadCatalog } from "../catalog.js";
 import { confirmDialog } from "../dialog.js";
 import { h } from "../dom.js";
-import { notice, page } from "../forms.js";
+import { loadFailed, page, statusLine } from "../forms.js";
 import { registerPage } from "../router.js";
+import { dataTable } from "../table.js";
 import { adminOnly, registerAdminSection } from "./admin.js";
 
 registerAdminSection({ href: "/admin/apis", label: "APIs", description: "Choose the API Gateway stages the portal shows, upload generic specs, see invalid files.", order: 20 });
@@ -18,10 +18,6 @@ const UPDATED = / The catalog is updated within a minute\.$/;
 async function fetchState() {
   const [visibility, status] = await Promise.all([api("/admin/catalog/visibility"), api("/admin/catalog/status")]);
   return { visibility, status };
-}
-
-function table(className, headings, rows) {
-  return h("table", { class: `data-table ${className}` }, h("thead", {}, h("tr", {}, headings.map((name) => h("th", { scope: "col" }, name)))), h("tbody", {}, rows));
 }
 
 function toggle(name, stage, checked, disabled, onchange) {
@@ -54,32 +50,29 @@ registerPage({
   async render(ctx) {
     const refused = adminOnly(ctx);
     if (refused) return refused;
-    const message = h("p", { class: "notice", role: "status", hidden: true });
+    const { lines, say } = statusLine();
     const [stagesBox, genericBox, statusBox] = [h("div"), h("div"), h("div")];
-    const say = (text, error = false) => {
-      message.textContent = text;
-      message.className = `notice${error ? " notice-error" : ""}`;
-      message.hidden = !text;
-    };
     let state;
 
     const draw = () => {
       const groups = planGroups(state.visibility);
       stagesBox.replaceChildren(
-        ...groups.map(([title, stages]) => h("section", { class: "admin-box", "aria-label": title }, h("h3", {}, title), table("", ["API", "Stage", "Displayed", "Update", "SDK"], stageRows(stages, act)))),
+        ...groups.map(([title, stages]) => h("section", { class: "admin-box", "aria-label": title }, h("h3", {}, title), dataTable({ columns: ["API", "Stage", "Displayed", "Update", "SDK"], rows: stageRows(stages, act) }))),
       );
       if (!groups.length) stagesBox.replaceChildren(h("p", {}, "This account has no REST API stage besides the portal's own."));
       const generic = state.visibility.generic;
       genericBox.replaceChildren(
         generic.length
-          ? table("", ["File", "Title", "State", ""], generic.map((file) => h("tr", {}, h("th", { scope: "row" }, file.key), h("td", {}, file.title ?? ""), h("td", {}, file.state), h("td", {}, h("button", { type: "button", class: "button button-small button-danger", onclick: () => remove(file) }, `Delete ${file.key.split("/").pop()}`)))))
+          ? dataTable({ columns: ["File", "Title", "State", ""], rows: generic.map((file) => h("tr", {}, h("th", { scope: "row" }, file.key), h("td", {}, file.title ?? ""), h("td", {}, file.state), h("td", {}, h("button", { type: "button", class: "button button-small button-danger", onclick: () => remove(file) }, `Delete ${file.key.split("/").pop()}`)))) })
           : h("p", {}, "No generic API yet."),
       );
       const { status } = state;
       const invalid = status.files.filter((file) => file.state !== "published");
       statusBox.replaceChildren(
         h("p", {}, `${status.published} published, ${status.invalid} invalid.`),
-        invalid.length ? table("catalog-problems", ["File", "Problem"], invalid.map((file) => h("tr", {}, h("th", { scope: "row" }, file.key), h("td", {}, file.error ?? file.state)))) : h("p", {}, "Every file is valid."),
+        invalid.length
+          ? dataTable({ className: "catalog-problems", columns: ["File", "Problem"], rows: invalid.map((file) => h("tr", {}, h("th", { scope: "row" }, file.key), h("td", {}, file.error ?? file.state))) })
+          : h("p", {}, "Every file is valid."),
       );
     };
     /** Reload until `done(state)` holds (the catalog publishes within seconds, a minute at most), then draw. */
@@ -177,13 +170,13 @@ registerPage({
       state = await fetchState();
       draw();
     } catch (error) {
-      return page("APIs", notice(`The API settings could not be loaded: ${error.message}`, "notice-error"));
+      return page("APIs", loadFailed("The API settings", error));
     }
     return h(
       "article",
       { class: "page admin-apis" },
       h("h1", {}, "APIs"),
-      message,
+      ...lines,
       h("h2", {}, "API Gateway stages"),
       h("p", {}, "Displayed stages are in the catalog. Update exports a redeployed stage again. SDK lets users generate client libraries."),
       stagesBox,

@@ -1,12 +1,12 @@
-// Admin → Feedback: what users sent with the feedback form, newest first, a page at a time, each deletable
-// behind a confirmation. Only administrators reach it (the backend refuses anyone else too).
+// Admin → Feedback, newest first. The backend pages it with a token, so older feedback is read on request.
 
 import { api } from "../api.js";
 import { loadConfig } from "../config.js";
 import { confirmDialog } from "../dialog.js";
-import { h } from "../dom.js";
-import { notice, page } from "../forms.js";
+import { h, minute } from "../dom.js";
+import { busy, loadFailed, notice, page, statusLine } from "../forms.js";
 import { registerPage } from "../router.js";
+import { dataTable } from "../table.js";
 import { adminOnly, registerAdminSection } from "./admin.js";
 
 const PAGE_SIZE = 25;
@@ -18,10 +18,6 @@ registerAdminSection({
   order: 30,
 });
 
-function when(value) {
-  return value ? value.slice(0, 16).replace("T", " ") : "—";
-}
-
 registerPage({
   path: "/admin/feedback",
   title: "Feedback",
@@ -29,43 +25,45 @@ registerPage({
     const refused = adminOnly(ctx);
     if (refused) return refused;
     const config = await loadConfig();
-    const line = h("p", { class: "action-status", role: "status" });
-    const rows = h("tbody");
-    const table = h("table", { class: "data-table feedback-table" },
-      h("caption", { class: "visually-hidden" }, "Feedback, newest first"),
-      h("thead", {}, h("tr", {}, ["Sent", "From", "Page", "Message", "Actions"].map((name) => h("th", { scope: "col" }, name)))),
-      rows);
+    const { lines, say } = statusLine();
+    const table = dataTable({
+      className: "feedback-table",
+      caption: "Feedback, newest first",
+      columns: ["Sent", "From", "Page", "Message", "Actions"],
+      rows: [],
+    });
+    const rows = table.tBodies[0];
     const empty = notice("No feedback yet.");
     const more = h("button", { type: "button", class: "button button-small", hidden: true }, "Show older feedback");
+    const showEmpty = () => {
+      empty.hidden = rows.children.length > 0;
+      table.hidden = !empty.hidden;
+    };
     let nextToken = null;
 
     const row = (item) => {
+      const from = item.email || item.userId;
       const remove = h("button", { type: "button", class: "button button-small button-danger" }, "Delete");
       const tr = h("tr", {},
-        h("td", {}, h("time", { datetime: item.dateCreated }, when(item.dateCreated))),
-        h("td", {}, item.email || item.userId),
+        h("td", {}, h("time", { datetime: item.dateCreated }, minute(item.dateCreated))),
+        h("td", {}, from),
         h("td", {}, item.page ? h("a", { href: item.page }, item.page) : "—"),
         h("td", { class: "feedback-text" }, item.message),
         h("td", {}, remove));
       remove.addEventListener("click", async () => {
         const sure = await confirmDialog({
           title: "Delete this feedback?",
-          message: `The feedback from ${item.email || item.userId} is deleted for good.`,
+          message: `The feedback from ${from} is deleted for good.`,
           confirm: "Delete",
           danger: true,
         });
         if (!sure) return;
-        remove.disabled = true;
-        try {
+        await busy(remove, (text) => say(`The feedback could not be deleted: ${text}`, true), async () => {
           await api(`/admin/feedback/${encodeURIComponent(item.feedbackId)}`, { method: "DELETE" });
           tr.remove();
-          line.textContent = `The feedback from ${item.email || item.userId} is deleted.`;
-          empty.hidden = rows.children.length > 0;
-          table.hidden = !empty.hidden;
-        } catch (error) {
-          line.textContent = `The feedback could not be deleted: ${error.message}`;
-          remove.disabled = false;
-        }
+          say(`The feedback from ${from} is deleted.`);
+          showEmpty();
+        });
       });
       return tr;
     };
@@ -76,18 +74,13 @@ registerPage({
       rows.append(...answer.feedback.map(row));
       nextToken = answer.nextToken ?? null;
       more.hidden = !nextToken;
-      empty.hidden = rows.children.length > 0;
-      table.hidden = !empty.hidden;
+      showEmpty();
     };
-    more.addEventListener("click", async () => {
-      more.disabled = true;
-      await load().catch((error) => (line.textContent = `Older feedback could not be loaded: ${error.message}`));
-      more.disabled = false;
-    });
+    more.addEventListener("click", () => busy(more, (text) => say(`Older feedback could not be loaded: ${text}`, true), load));
     try {
       await load();
     } catch (error) {
-      return page("Feedback", notice(`The feedback could not be loaded: ${error.message}`, "notice-error"));
+      return page("Feedback", loadFailed("The feedback", error));
     }
     return h(
       "article",
@@ -96,7 +89,7 @@ registerPage({
       config.features?.feedback
         ? null
         : notice("The feedback form is off: set admin_email on the DevPortal (DevPortalAdminEmail in the example) to turn it on."),
-      line,
+      ...lines,
       empty,
       table,
       more,

@@ -1,7 +1,4 @@
-// Admin: the index of the admin pages. A feature adds its page with registerAdminSection().
-//
-//   import { registerAdminSection } from "./admin.js";
-//   registerAdminSection({ href: "/admin/apis", label: "APIs", description: "Publish and hide APIs.", order: 20 });
+// The /admin index; each admin page adds itself with registerAdminSection().
 
 import { currentUser, isAdmin, signInFirst } from "../auth.js";
 import { h } from "../dom.js";

@@ -1,12 +1,12 @@
-// One API's page (/apis/:apiId, the catalog id such as "a1b2c3d4e5_prod"): logo, title, version, description,
-// endpoint, the plans that include it (its tiers) with Subscribe buttons, its optional Markdown page, its
-// operations in Swagger UI with Try it out, and the Export and SDK dialogs.
+// One API's page, /apis/:apiId with the catalog id (such as "a1b2c3d4e5_prod"). Try it out sends the user's
+// key only for API Gateway stages; a generic API is not served by API Gateway.
 
 import { api, apiUrl } from "../api.js";
 import { currentUser, getToken, isAdmin } from "../auth.js";
 import { describeQuota, describeThrottle, loadCatalog } from "../catalog.js";
 import { formDialog } from "../dialog.js";
 import { h, optionalImage, sanitizedHtml, saveBlob } from "../dom.js";
+import { busy, statusLine } from "../forms.js";
 import { registerPage } from "../router.js";
 import { renderOperations } from "../swagger.js";
 import { apiLink, apiSidebar, catalogProblem } from "./apis.js";
@@ -91,24 +91,16 @@ async function mySubscriptions() {
   return currentUser() ? new Set((await api("/subscriptions")).map((plan) => plan.id)) : null;
 }
 
-function plansSection(entry, subscribed, status, redraw) {
+function plansSection(entry, subscribed, say, redraw) {
   if (entry.kind === "generic") return h("p", { class: "notice" }, "This API is not served by API Gateway, so it needs no subscription here.");
   if (!entry.plans.length) return h("p", { class: "notice" }, "No usage plan includes this stage yet, so no one can subscribe to it.");
-  const act = async (button, method, plan) => {
-    button.disabled = true;
-    try {
+  const act = (button, method, plan) =>
+    busy(button, say, async () => {
       const answer = await api(`/subscriptions/${encodeURIComponent(plan.id)}`, { method });
       const replaced = (answer?.replaced ?? []).map((id) => entry.plans.find((tier) => tier.id === id)?.name ?? id);
-      status.className = "notice";
-      status.textContent = method === "PUT" ? `You are subscribed to ${plan.name}${replaced.length ? `, which replaces ${replaced.join(", ")}` : ""}.` : `You left ${plan.name}.`;
+      say(method === "PUT" ? `You are subscribed to ${plan.name}${replaced.length ? `, which replaces ${replaced.join(", ")}` : ""}.` : `You left ${plan.name}.`);
       await redraw();
-    } catch (error) {
-      status.className = "notice notice-error";
-      status.textContent = error.message;
-      button.disabled = false;
-    }
-    status.hidden = false;
-  };
+    });
   return h(
     "ul",
     { class: "plan-tiers" },
@@ -161,11 +153,11 @@ registerPage({
       logo(entry),
     ]);
 
-    const status = h("p", { class: "notice", role: "status", hidden: true });
+    const { lines, say } = statusLine();
     const plans = h("div", {});
     const hint = h("p", { class: "api-key-hint" });
     const drawPlans = async (mine) => {
-      plans.replaceChildren(plansSection(entry, mine, status, async () => drawPlans(await mySubscriptions().catch(() => null))));
+      plans.replaceChildren(plansSection(entry, mine, say, async () => drawPlans(await mySubscriptions().catch(() => null))));
       hint.textContent = keyHint(entry, mine);
     };
     drawPlans(subscribed);
@@ -206,7 +198,7 @@ registerPage({
         entry.endpoint ? h("p", {}, "Endpoint: ", h("code", { class: "api-endpoint" }, entry.endpoint)) : null,
         actions,
         h("h2", {}, "Plans"),
-        status,
+        ...lines,
         plans,
         docs?.html ? h("section", { "aria-label": "Documentation" }, sanitizedHtml(docs.html)) : null,
         h("h2", {}, "Operations"),

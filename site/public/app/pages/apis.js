@@ -1,10 +1,10 @@
-// APIs: every published API, grouped by API in a sidebar with its stages and plan tiers, and searched on the
-// client over titles, descriptions, tags and paths. Each stage's own page is pages/api-detail.js.
+// APIs: the catalog's cards and the sidebar that API pages share. The search keeps its words in ?q= so a
+// result can be linked and survives a reload.
 
 import { ApiError } from "../api.js";
 import { isSignedIn } from "../auth.js";
 import { allApis, apiLabel, groupApis, loadCatalog, matchedPath, searchApis } from "../catalog.js";
-import { h, sanitizedHtml } from "../dom.js";
+import { h, plural, sanitizedHtml } from "../dom.js";
 import { fragmentTitle, getFragment } from "../fragments.js";
 import { registerPage } from "../router.js";
 
@@ -84,7 +84,7 @@ registerPage({
       const found = searchApis(entries, query);
       list.replaceChildren(...found.map((entry) => apiCard(entry, query)));
       status.textContent = !query.trim()
-        ? `${entries.length} ${entries.length === 1 ? "API" : "APIs"}`
+        ? plural(entries.length, "API")
         : found.length
           ? `${found.length} of ${entries.length} match “${query.trim()}”`
           : `No API matches “${query.trim()}”. Try a word of its title, a tag or a path such as /users.`;

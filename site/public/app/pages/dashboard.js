@@ -1,53 +1,26 @@
-// My Dashboard: the signed-in developer's API key (reveal, copy, rotate), their usage-plan subscriptions with
-// throttle, quota, other tiers and Unsubscribe, and per plan a chart of daily usage over a chosen range.
-//
-// The backend works on the caller's own key only (GET /apikey, /subscriptions, .../usage); this page never
-// names a user or a key in a request.
+// My Dashboard. The backend works on the caller's own key only (/apikey, /subscriptions, .../usage), so this
+// page never names a user or a key in a request.
 
 import { api } from "../api.js";
 import { currentUser, signInFirst } from "../auth.js";
 import { describeQuota, describeThrottle, loadCatalog } from "../catalog.js";
 import { confirmDialog } from "../dialog.js";
-import { h } from "../dom.js";
-import { notice } from "../forms.js";
+import { day, h } from "../dom.js";
+import { busy, notice, statusLine } from "../forms.js";
 import { registerPage } from "../router.js";
 import { usageChart } from "../usage-chart.js";
 
 const MASK = "•".repeat(24);
 
-function statusLine() {
-  return h("p", { class: "action-status", role: "status" });
-}
-
-function say(line, text, error = false) {
-  line.textContent = text;
-  line.classList.toggle("notice-error", error);
-  line.classList.toggle("notice", Boolean(text));
-}
-
-/** Run `action` with `button` disabled; a thrown error is said on `line`. */
-async function busy(button, line, action) {
-  button.disabled = true;
-  try {
-    await action();
-  } catch (error) {
-    say(line, error.message, true);
-  } finally {
-    button.disabled = false;
-  }
-}
-
 function details(pairs) {
   return h("dl", { class: "details" }, pairs.filter(Boolean).flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
 }
-
-// --- the API key -------------------------------------------------------------------------------------------
 
 function keySection(initial, onRotated) {
   let key = initial;
   let value = null;
   let shown = false;
-  const line = statusLine();
+  const { lines, say } = statusLine();
   const code = h("code", { class: "api-key-value", id: "api-key-value" }, MASK);
   const about = h("div");
   const revealButton = h("button", { type: "button", class: "button button-small", "aria-controls": code.id }, "Reveal");
@@ -66,26 +39,26 @@ function keySection(initial, onRotated) {
       details([
         ["Key id", key.id],
         ["State", key.enabled ? "Active" : "Disabled: it works again once your account is approved"],
-        key.createdDate ? ["Created", key.createdDate.slice(0, 10)] : null,
+        key.createdDate ? ["Created", day(key.createdDate)] : null,
       ]),
     );
   revealButton.addEventListener("click", () =>
-    busy(revealButton, line, async () => {
+    busy(revealButton, say, async () => {
       if (!shown) await fetchValue();
       show(!shown);
     }),
   );
   const copyButton = h("button", { type: "button", class: "button button-small" }, "Copy");
   copyButton.addEventListener("click", () =>
-    busy(copyButton, line, async () => {
+    busy(copyButton, say, async () => {
       await fetchValue();
       try {
         await navigator.clipboard.writeText(value);
-        say(line, "Your API key is copied to the clipboard.");
+        say("Your API key is copied to the clipboard.");
       } catch {
         show(true);
         getSelection()?.selectAllChildren(code);
-        say(line, "Your browser did not let the portal copy it: the key is selected, copy it yourself.");
+        say("Your browser did not let the portal copy it: the key is selected, copy it yourself.");
       }
     }),
   );
@@ -100,13 +73,13 @@ function keySection(initial, onRotated) {
       danger: true,
     });
     if (!sure) return;
-    await busy(rotateButton, line, async () => {
+    await busy(rotateButton, say, async () => {
       const rotation = await api("/apikey/rotate", { method: "POST" });
       key = rotation.key;
       value = rotation.key.value;
       describe();
       show(true);
-      say(line, rotation.message);
+      say(rotation.message);
       onRotated();
     });
   });
@@ -119,12 +92,10 @@ function keySection(initial, onRotated) {
     h("p", {}, "Send it in the ", h("code", {}, "x-api-key"), " header of every request to the APIs you subscribe to."),
     h("p", { class: "api-key" }, h("span", { class: "visually-hidden" }, "API key: "), code),
     h("div", { class: "row-actions" }, revealButton, copyButton, rotateButton),
-    line,
+    ...lines,
     about,
   );
 }
-
-// --- subscriptions and usage -------------------------------------------------------------------------------
 
 function usageSection(subscription) {
   const base = `field-usage-${subscription.id}`;
@@ -207,7 +178,7 @@ function subscriptionCard(subscription, catalog, actions) {
 }
 
 function subscriptionsSection(catalog) {
-  const line = statusLine();
+  const { lines, say } = statusLine();
   const heading = h("h2", { id: "subscriptions-heading", tabindex: -1 }, "Your subscriptions");
   const list = h("div");
   const reload = async () => {
@@ -234,24 +205,24 @@ function subscriptionsSection(catalog) {
         danger: true,
       });
       if (!sure) return;
-      await busy(button, line, async () => {
+      await busy(button, say, async () => {
         await api(`/subscriptions/${encodeURIComponent(subscription.id)}`, { method: "DELETE" });
         await reload();
-        say(line, `You are unsubscribed from ${subscription.name}.`);
+        say(`You are unsubscribed from ${subscription.name}.`);
         heading.focus();
       });
     },
     async switchTo(tier, subscription, button) {
-      await busy(button, line, async () => {
+      await busy(button, say, async () => {
         const change = await api(`/subscriptions/${encodeURIComponent(tier.id)}`, { method: "PUT" });
         await reload();
         const left = change.replaced.length ? ` instead of ${subscription.name}` : "";
-        say(line, `You are subscribed to ${change.subscription.name}${left}.`);
+        say(`You are subscribed to ${change.subscription.name}${left}.`);
         heading.focus();
       });
     },
   };
-  const section = h("section", { class: "dashboard-box", "aria-labelledby": heading.id }, heading, line, list);
+  const section = h("section", { class: "dashboard-box", "aria-labelledby": heading.id }, heading, ...lines, list);
   return { section, reload };
 }
 

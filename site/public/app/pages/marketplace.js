@@ -1,9 +1,6 @@
-// The AWS Marketplace landing page, /marketplace/:usagePlanId.
-//
-// AWS Marketplace posts the buyer to the API's /marketplace-confirm/{plan}, which redirects here with the
-// registration token in the fragment (#token=...), so it never reaches a server log. The page keeps the token in
-// sessionStorage for the sign-in or registration detour, then links the subscription to the signed-in account
-// (PUT /marketplace-subscriptions/{plan}), then shows its status, pending until AWS Marketplace confirms it.
+// The AWS Marketplace landing page. /marketplace-confirm/{plan} redirects here with the registration token in
+// the fragment (#token=...), so it never reaches a server log. The token waits in sessionStorage while the
+// buyer registers or signs in, then links the subscription to their account.
 
 import { api, ApiError } from "../api.js";
 import { currentUser, signOut } from "../auth.js";
