@@ -10,6 +10,7 @@ or completes a few operations and passes the rest to moto unchanged:
   Lambda's poller hands them over;
 - Lambda Invoke: runs the function in this process (moto would need Docker);
 - API Gateway GetUsage: answered from the sample API's usage records (moto lacks it);
+- API Gateway GetExport of the sample API: answered by the sample API (moto's is not valid Swagger);
 - SNS Publish to a topic with email subscriptions: the message lands in the outbox; to a topic with function
   subscriptions: the function runs with the SNS record, before Publish returns;
 - AWS Marketplace Metering ResolveCustomer: answered by the marketplace simulation (moto lacks it).
@@ -43,6 +44,7 @@ from .outbox import Outbox
 
 _log = logging.getLogger("devportal.preview")
 _USAGE_PATH = re.compile(r"^/usageplans/([^/]+)/usage$")
+_EXPORT_PATH = re.compile(r"^/restapis/([^/]+)/stages/([^/]+)/exports/([^/]+)$")
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
 _SQS_SENDS = ("AmazonSQS.SendMessage", "AmazonSQS.SendMessageBatch")
 _S3_SUBRESOURCES = {"tagging", "acl", "retention", "legal-hold", "uploadId", "partNumber", "restore", "torrent"}
@@ -80,6 +82,8 @@ class AwsExtensions:
         self._held: set[str] | None = None
         self.email_subscriptions: dict[str, list[str]] = {}
         self.usage: Callable[[str, Mapping[str, list[str]]], tuple[int, Any, str | None]] | None = None
+        self.export: Callable[[str, str, str, Mapping[str, list[str]], str], Answer | None] | None = None
+        """GetExport of (API id, stage, export type, query, Accept); None passes the call on to moto."""
         self.function_subscriptions: dict[str, list[str]] = {}
         """Topic ARN to the logical ids of the functions subscribed to it."""
         self.marketplace: Callable[[str, bytes], Answer | None] | None = None
@@ -127,6 +131,13 @@ class AwsExtensions:
                 if error_type:
                     headers["x-amzn-ErrorType"] = error_type
                 return status, headers, json.dumps(answer).encode()
+        if service == "apigateway" and method == "GET" and self.export is not None:
+            match = _EXPORT_PATH.match(path)
+            if match:
+                query = parse_qs(environ.get("QUERY_STRING", ""))
+                exported = self.export(*match.groups(), query, str(environ.get("HTTP_ACCEPT", "")))
+                if exported is not None:
+                    return exported
         if service == "aws-marketplace" and self.marketplace is not None:
             answered = self.marketplace(str(environ.get("HTTP_X_AMZ_TARGET", "")), body)
             if answered is not None:

@@ -9,10 +9,17 @@ Requests to ``/sample-api/{stage}/...`` are refused as API Gateway refuses them:
 
 Each accepted request counts towards the key's usage that day, and ``GetUsage`` is answered from these
 counts, since the emulation lacks that call.
+
+``GetExport`` of the PetStore's stages is answered here too (``export``): moto's export is not a valid
+Swagger document and names AWS's host, so the admin's Show would publish a broken spec that calls nobody.
+The export is API Gateway's: Swagger 2.0 or OpenAPI 3.0, JSON or YAML, every method secured by the
+``api_key`` scheme, API Gateway's extensions only when asked, and the server is this preview's
+``/sample-api/{stage}``.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections import defaultdict
@@ -20,6 +27,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import yaml
 from werkzeug.wrappers import Request, Response
 
 from .gateway import TokenBucket
@@ -43,6 +51,12 @@ PLANS: tuple[dict[str, Any], ...] = (
     },
 )
 _ROUTES = (("GET", "/pets"), ("POST", "/pets"), ("GET", "/pets/{petId}"))
+_DESCRIPTION = "A sample API: pets for sale."
+_MOCK_TEMPLATES = {"application/json": '{"statusCode": 200}'}
+_API_KEY_SCHEME = {"type": "apiKey", "name": "x-api-key", "in": "header"}
+EXPORT_TYPES = ("swagger", "oas30")
+EXPORT_EXTENSIONS = ("integrations", "authorizers", "apigateway", "postman")
+_EXPORT_FORMATS = {"application/json": "json", "application/yaml": "yaml"}
 _CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Headers": "Content-Type,x-api-key",
@@ -57,7 +71,7 @@ _SEED_PETS = (
 
 def create_sample_api(apigateway: Any) -> str:
     """Create the PetStore API, its stages and usage plans in the emulation; return the API's id."""
-    api = apigateway.create_rest_api(name=API_NAME, description="A sample API: pets for sale.", apiKeySource="HEADER")
+    api = apigateway.create_rest_api(name=API_NAME, description=_DESCRIPTION, apiKeySource="HEADER")
     api_id = api["id"]
     root = next(item["id"] for item in apigateway.get_resources(restApiId=api_id)["items"] if item["path"] == "/")
     pets = apigateway.create_resource(restApiId=api_id, parentId=root, pathPart="pets")["id"]
@@ -72,7 +86,7 @@ def create_sample_api(apigateway: Any) -> str:
             resourceId=resource,
             httpMethod=method,
             type="MOCK",
-            requestTemplates={"application/json": '{"statusCode": 200}'},
+            requestTemplates=_MOCK_TEMPLATES,
         )
     for stage in STAGES:
         apigateway.create_deployment(restApiId=api_id, stageName=stage, description=f"{stage} stage")
@@ -87,29 +101,36 @@ def create_sample_api(apigateway: Any) -> str:
     return api_id
 
 
-def openapi_document(*, api_id: str, stage: str, base_url: str) -> dict[str, Any]:
-    pet_schema = {
-        "type": "object",
-        "required": ["type", "price"],
-        "properties": {
-            "id": {"type": "integer", "readOnly": True},
-            "type": {"type": "string", "enum": ["dog", "cat", "fish", "bird"]},
-            "price": {"type": "number", "minimum": 0},
-        },
+_PET_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "price"],
+    "properties": {
+        "id": {"type": "integer", "readOnly": True},
+        "type": {"type": "string", "enum": ["dog", "cat", "fish", "bird"]},
+        "price": {"type": "number", "minimum": 0},
+    },
+}
+
+
+def _info(stage: str) -> dict[str, str]:
+    return {
+        "title": API_NAME,
+        "version": "1.0.0",
+        "description": f"A sample API: pets for sale ({stage} stage). Subscribe to a plan to get a key.",
     }
+
+
+def openapi_document(*, api_id: str, stage: str, base_url: str) -> dict[str, Any]:
+    """The stage's OpenAPI 3.0 document, as the preview publishes it at start."""
     return {
         "openapi": "3.0.3",
-        "info": {
-            "title": API_NAME,
-            "version": "1.0.0",
-            "description": f"A sample API: pets for sale ({stage} stage). Subscribe to a plan to get a key.",
-        },
+        "info": _info(stage),
         "servers": [{"url": f"{base_url}/sample-api/{stage}"}],
         "x-amazon-apigateway-api-key-source": "HEADER",
         "security": [{"api_key": []}],
         "components": {
-            "securitySchemes": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}},
-            "schemas": {"Pet": pet_schema},
+            "securitySchemes": {"api_key": dict(_API_KEY_SCHEME)},
+            "schemas": {"Pet": copy.deepcopy(_PET_SCHEMA)},
         },
         "paths": {
             "/pets": {
@@ -150,6 +171,118 @@ def openapi_document(*, api_id: str, stage: str, base_url: str) -> dict[str, Any
             },
         },
     }
+
+
+def swagger_document(*, stage: str, base_url: str) -> dict[str, Any]:
+    """The stage's Swagger 2.0 document: the same operations as ``openapi_document``."""
+    scheme, _, host = base_url.partition("://")
+    pets = {"type": "array", "items": {"$ref": "#/definitions/Pet"}}
+    return {
+        "swagger": "2.0",
+        "info": _info(stage),
+        "host": host,
+        "basePath": f"/sample-api/{stage}",
+        "schemes": [scheme],
+        "paths": {
+            "/pets": {
+                "get": {
+                    "summary": "List the pets for sale",
+                    "operationId": "listPets",
+                    "produces": ["application/json"],
+                    "responses": {"200": {"description": "The pets", "schema": pets}},
+                },
+                "post": {
+                    "summary": "Offer a pet for sale",
+                    "operationId": "createPet",
+                    "consumes": ["application/json"],
+                    "produces": ["application/json"],
+                    "parameters": [
+                        {"in": "body", "name": "Pet", "required": True, "schema": {"$ref": "#/definitions/Pet"}}
+                    ],
+                    "responses": {
+                        "201": {"description": "The pet, with its id"},
+                        "400": {"description": "The pet is not valid"},
+                    },
+                },
+            },
+            "/pets/{petId}": {
+                "get": {
+                    "summary": "Show one pet",
+                    "operationId": "getPet",
+                    "produces": ["application/json"],
+                    "parameters": [{"name": "petId", "in": "path", "required": True, "type": "integer"}],
+                    "responses": {"200": {"description": "The pet"}, "404": {"description": "No such pet"}},
+                }
+            },
+        },
+        "securityDefinitions": {"api_key": dict(_API_KEY_SCHEME)},
+        "definitions": {"Pet": copy.deepcopy(_PET_SCHEMA)},
+    }
+
+
+class ExportRefused(Exception):
+    """API Gateway refuses the export: ``status`` and ``error_type`` are its answer, the message its text."""
+
+    def __init__(self, status: int, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+
+
+def export(
+    *, api_id: str, stage: str, export_type: str, extensions: str, accept: str, base_url: str
+) -> tuple[str, bytes, str]:
+    """API Gateway's ``GetExport`` of a PetStore stage: its content type, body and file name.
+
+    As API Gateway exports a deployed stage, each method carries ``security: api_key`` (the methods require
+    a key); ``integrations`` and ``apigateway`` add each method's ``x-amazon-apigateway-integration``,
+    ``apigateway`` also the API's key source. The PetStore has no authorizer, so ``authorizers`` adds nothing,
+    and ``postman`` adds nothing that is API Gateway's either. Raises ExportRefused as API Gateway refuses.
+    """
+    if stage not in STAGES:
+        raise ExportRefused(404, "NotFoundException", "Invalid stage identifier specified")
+    if export_type not in EXPORT_TYPES:
+        raise ExportRefused(
+            400, "BadRequestException", f"No API exporter for type '{export_type}'; use {' or '.join(EXPORT_TYPES)}"
+        )
+    asked = [part.strip() for part in extensions.split(",") if part.strip()]
+    unknown = [name for name in asked if name not in EXPORT_EXTENSIONS]
+    if unknown:
+        raise ExportRefused(
+            400,
+            "BadRequestException",
+            f"Invalid extensions {', '.join(unknown)}; use any of {', '.join(EXPORT_EXTENSIONS)}",
+        )
+    media_type = next((name for name in _EXPORT_FORMATS if name in (accept or "application/json")), None)
+    if media_type is None:
+        raise ExportRefused(
+            400, "BadRequestException", f"Unsupported Accept {accept!r}; use {' or '.join(_EXPORT_FORMATS)}"
+        )
+    if export_type == "swagger":
+        document = swagger_document(stage=stage, base_url=base_url)
+    else:
+        document = openapi_document(api_id=api_id, stage=stage, base_url=base_url)
+        del document["x-amazon-apigateway-api-key-source"], document["security"]
+    integrations = "integrations" in asked or "apigateway" in asked
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            operation["security"] = [{"api_key": []}]
+            if integrations and (method.upper(), path) in _ROUTES:
+                operation["x-amazon-apigateway-integration"] = {
+                    "type": "mock",
+                    "requestTemplates": dict(_MOCK_TEMPLATES),
+                    "passthroughBehavior": "when_no_match",
+                }
+    if "apigateway" in asked:
+        document["x-amazon-apigateway-api-key-source"] = "HEADER"
+    file_format = _EXPORT_FORMATS[media_type]
+    body = (
+        json.dumps(document, indent=2).encode()
+        if file_format == "json"
+        else yaml.safe_dump(document, sort_keys=False).encode()
+    )
+    suffix = "".join(f"-{name}" for name in asked)
+    return media_type, body, f"{API_NAME}-{stage}-{export_type}{suffix}.{file_format}"
 
 
 def _period_start(day: date, period: str, offset: int) -> date:

@@ -295,6 +295,9 @@ def _seed(
     _seed_content(s3, site_bucket, content, overwrite_defaults=restored is None)
 
     sample_api_id = restored["sampleApiId"] if restored is not None else sample_api.create_sample_api(apigateway)
+    extensions.export = lambda api_id, stage, export_type, query, accept: _get_export(
+        sample_api_id, origin, api_id, stage, export_type, query, accept
+    )
     marketplace = simulate_marketplace(
         blueprint=blueprint,
         names=names,
@@ -635,6 +638,32 @@ def _get_usage(apigateway: Any, ledger: sample_api.UsageLedger, plan_id: str, qu
     except ClientError:
         return 404, {"message": "Invalid Usage Plan ID specified"}, "NotFoundException"
     return 200, ledger.get_usage(plan, query), None
+
+
+def _get_export(
+    sample_api_id: str,
+    origin: str,
+    api_id: str,
+    stage: str,
+    export_type: str,
+    query: Mapping[str, list[str]],
+    accept: str,
+) -> tuple[int, dict[str, str], bytes] | None:
+    if api_id != sample_api_id or stage not in sample_api.STAGES:
+        return None
+    try:
+        media_type, body, filename = sample_api.export(
+            api_id=api_id,
+            stage=stage,
+            export_type=export_type,
+            extensions=",".join(query.get("extensions", [])),
+            accept=accept,
+            base_url=origin,
+        )
+    except sample_api.ExportRefused as refused:
+        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": refused.error_type}
+        return refused.status, headers, json.dumps({"message": str(refused)}).encode()
+    return 200, {"Content-Type": media_type, "Content-Disposition": f'attachment; filename="{filename}"'}, body
 
 
 def _config(blueprint: Blueprint, local: Any, origin: str) -> dict[str, Any]:

@@ -238,9 +238,10 @@ def test_the_session_refreshes_silently_before_the_tokens_expire(page: Any, port
     page.wait_for_load_state("networkidle")
     sent: list[str] = []
     page.on("request", lambda request: "/api/" in request.url and sent.append(request.headers.get("authorization", "")))
-    page.get_by_role("link", name="My Dashboard").click()
+    # (the router navigates in the page, so network idle would not wait: wait for the dashboard's API call)
+    with page.expect_response(lambda response: "/api/" in response.url):
+        page.get_by_role("link", name="My Dashboard").click()
     expect(page.get_by_role("heading", name="My Dashboard")).to_be_visible()
-    page.wait_for_load_state("networkidle")
     assert sent and set(sent) == {f"Bearer {stored()['idToken']}"}
     assert page_errors(page) == []
 

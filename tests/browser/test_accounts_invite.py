@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RunningPreview, launch_preview, page_errors
+from tests.browser.conftest import RunningPreview, page_errors
 from tests.browser.test_accounts import PASSWORD, new_email, open_tab, row, sign_in, sign_in_as_admin
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def portal() -> Iterator[RunningPreview]:
-    with launch_preview("-c", "AccountRegistrationMode=invite") as running:
-        yield running
+PREVIEW_OPTIONS = ("-c", "AccountRegistrationMode=invite")
 
 
 def test_fails_when_a_visitor_signs_up_without_an_invitation(page: Any, portal: RunningPreview) -> None:

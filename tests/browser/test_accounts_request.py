@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RunningPreview, launch_preview, page_errors
+from tests.browser.conftest import RunningPreview, page_errors
 from tests.browser.test_accounts import (
     PASSWORD,
     act_on,
@@ -26,10 +26,7 @@ from tests.browser.test_accounts import (
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def portal() -> Iterator[RunningPreview]:
-    with launch_preview("-c", "AccountRegistrationMode=request", "-c", "AllowedEmailDomains=example.com") as running:
-        yield running
+PREVIEW_OPTIONS = ("-c", "AccountRegistrationMode=request", "-c", "AllowedEmailDomains=example.com")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RunningPreview, page_errors
+from tests.browser.conftest import LIVE_STATUS, RunningPreview, page_errors
 from tests.browser.test_accounts import confirm, refusals_aside, register, sign_in, sign_in_as_admin
 from tests.browser.test_home import png
 
@@ -224,7 +224,7 @@ def test_a_signed_in_user_subscribes_and_tries_an_operation_with_their_key(
     pets.get_by_role("button", name="Try it out").click()
     pets.get_by_role("button", name="Execute").click()
     # Then the sample API answers 200 with the pets, to a call that carried their own key
-    expect(pets.locator(".live-responses-table tbody .response-col_status")).to_have_text("200")
+    expect(pets.locator(LIVE_STATUS)).to_have_text("200")
     expect(pets.locator(".live-responses-table")).to_contain_text('"type": "dog"')
     key = page.evaluate("async () => (await (await import('/app/api.js')).api('/apikey?reveal=true')).value")
     expect(pets.locator(".curl-command")).to_contain_text(f"x-api-key: {key}")

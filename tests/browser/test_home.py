@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, RunningPreview, launch_preview, page_errors
+from tests.browser.conftest import ROOT, Previews, RunningPreview, page_errors
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +24,7 @@ def png(width: int, height: int) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def overlay_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPreview]:
+def overlay_portal(previews: Previews, tmp_path_factory: pytest.TempPathFactory) -> RunningPreview:
     content = tmp_path_factory.mktemp("content")
     (content / "content-fragments").mkdir()
     (content / "content-fragments" / "Home.md").write_text(
@@ -33,8 +32,7 @@ def overlay_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
         "## Welcome to Acme\n\nEverything about our **pet APIs**.\n"
     )
     (content / "nav-logo.png").write_bytes(png(7, 3))
-    with launch_preview("--content", str(content)) as running:
-        yield running
+    return previews.get("--content", str(content))
 
 
 def test_the_home_page_renders_the_content_fragments(page: Any, portal: RunningPreview) -> None:

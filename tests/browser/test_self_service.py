@@ -11,7 +11,6 @@ import json
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,18 +18,15 @@ import boto3
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RunningPreview, launch_preview, page_errors
+from tests.browser.conftest import LIVE_STATUS, RunningPreview, page_errors
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Developer-pass-1234"
 
 
-@pytest.fixture(scope="module")
-def portal() -> Iterator[RunningPreview]:
-    """This module's own preview (it replaces the session's), with an admin email so feedback is on."""
-    with launch_preview("-c", "DevPortalAdminEmail=admin@example.com") as running:
-        yield running
+# An admin email, so that the portal offers the feedback form.
+PREVIEW_OPTIONS = ("-c", "DevPortalAdminEmail=admin@example.com")
 
 
 def register_developer(portal: RunningPreview, email: str) -> None:
@@ -85,7 +81,7 @@ def try_it_out(page: Any, times: int = 1) -> list[int]:
         with page.expect_response(lambda response: "/sample-api/prod/pets" in response.url) as answered:
             operation.get_by_role("button", name="Execute").click()
         statuses.append(answered.value.status)
-    expect(operation.locator(".live-responses-table tbody .response-col_status")).to_have_text(str(statuses[-1]))
+    expect(operation.locator(LIVE_STATUS)).to_have_text(str(statuses[-1]))
     return statuses
 
 
