@@ -61,9 +61,7 @@ def main() -> int:
         detail = ", ".join(f"{name} x{count}" for name, count in sorted(calls.items()))
         print(f"{size:>4} usage plans: {sum(calls.values())} AWS calls ({detail})")
     same = len({tuple(sorted(calls.items())) for calls in counts.values()}) == 1
-    print(
-        "same for every account size" if same else "DIFFERENT: the calls grow with the account's usage plans"
-    )
+    print("same for every account size" if same else "DIFFERENT: the calls grow with the account's usage plans")
     return 0 if same else 1
 
 

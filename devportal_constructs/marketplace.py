@@ -146,9 +146,7 @@ class Marketplace(Construct):
                 )
                 self.topics.append(topic)
 
-        waiting = self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-            period=Duration.minutes(5)
-        )
+        waiting = self.dead_letter_queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5))
         self.dead_letter_alarm: cloudwatch.Alarm = waiting.create_alarm(
             self,
             "DeadLetterAlarm",
@@ -171,9 +169,7 @@ class Marketplace(Construct):
         """
         grant_table_data(self.subscriptions_table, function, write=True)
         # aws-marketplace:ResolveCustomer names no resource: IAM accepts only "*" for it.
-        function.add_to_role_policy(
-            iam.PolicyStatement(actions=["aws-marketplace:ResolveCustomer"], resources=["*"])
-        )
+        function.add_to_role_policy(iam.PolicyStatement(actions=["aws-marketplace:ResolveCustomer"], resources=["*"]))
         acknowledge(
             function.role,  # type: ignore[arg-type]
             "IAM5[Resource::*]",

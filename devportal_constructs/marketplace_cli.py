@@ -72,14 +72,11 @@ def main(argv: Sequence[str]) -> int:
         return 1
 
 
-def link(
-    *, usage_plan_id: str, product_code: str, stack: str | None, region: str | None, replace: bool
-) -> int:
+def link(*, usage_plan_id: str, product_code: str, stack: str | None, region: str | None, replace: bool) -> int:
     """Set the plan's product code unless it has another (without `replace`); print the fulfillment URL."""
     if not _USAGE_PLAN_ID.match(usage_plan_id):
         raise CommandError(
-            f"--usage-plan {usage_plan_id!r} is not a usage plan id; list yours with: "
-            "aws apigateway get-usage-plans"
+            f"--usage-plan {usage_plan_id!r} is not a usage plan id; list yours with: aws apigateway get-usage-plans"
         )
     if not _PRODUCT_CODE.match(product_code):
         raise CommandError(
@@ -116,10 +113,7 @@ def link(
     base = api_url or "https://<api-id>.execute-api.<region>.amazonaws.com/prod/api"
     print(f"Fulfillment URL for the product: {base}/marketplace-confirm/{usage_plan_id}")
     if api_url is None:
-        print(
-            f"  (<api-id> and <region> are in the {API_URL_OUTPUT} output of the portal's stack; "
-            "--stack prints it)"
-        )
+        print(f"  (<api-id> and <region> are in the {API_URL_OUTPUT} output of the portal's stack; --stack prints it)")
     return 0
 
 
@@ -138,15 +132,11 @@ def _api_url(cloudformation: Any, stack: str) -> str:
     try:
         found = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     except cloudformation.exceptions.ClientError as error:
-        raise CommandError(
-            f"there is no stack {stack!r}: {error.response['Error'].get('Message', '')}"
-        ) from error
+        raise CommandError(f"there is no stack {stack!r}: {error.response['Error'].get('Message', '')}") from error
     outputs = {output["OutputKey"]: output["OutputValue"] for output in found[0].get("Outputs", [])}
     url = outputs.get(API_URL_OUTPUT) or next(
         (value for key, value in outputs.items() if key.endswith(API_URL_OUTPUT)), None
     )
     if url is None:
-        raise CommandError(
-            f"the stack {stack} has no {API_URL_OUTPUT} output; is it the developer portal's stack?"
-        )
+        raise CommandError(f"the stack {stack} has no {API_URL_OUTPUT} output; is it the developer portal's stack?")
     return str(url).rstrip("/")

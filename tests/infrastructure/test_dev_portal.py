@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from aws_cdk import CfnResource, Duration, Stack
-from aws_cdk import aws_events as events
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_events as events
 from aws_cdk.assertions import Match, Template
 
 from devportal_constructs import CustomDomainOptions, DevPortal, MarketplaceOptions

@@ -22,9 +22,7 @@ def plan_id() -> Iterator[str]:
 
 
 def product_code_of(plan_id: str) -> str | None:
-    return (
-        boto3.client("apigateway", region_name=REGION).get_usage_plan(usagePlanId=plan_id).get("productCode")
-    )
+    return boto3.client("apigateway", region_name=REGION).get_usage_plan(usagePlanId=plan_id).get("productCode")
 
 
 def portal_stack(api_url: str) -> None:
@@ -56,9 +54,7 @@ def test_link_sets_the_product_code_and_prints_the_fulfillment_url(
 def test_link_without_a_stack_prints_the_url_format(plan_id: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["link", "--usage-plan", plan_id, "--product-code", CODE]) == 0
     out = capsys.readouterr().out
-    assert (
-        f"https://<api-id>.execute-api.<region>.amazonaws.com/prod/api/marketplace-confirm/{plan_id}" in out
-    )
+    assert f"https://<api-id>.execute-api.<region>.amazonaws.com/prod/api/marketplace-confirm/{plan_id}" in out
     assert "ApiUrl output" in out
 
 
