@@ -39,6 +39,7 @@ REGISTRATION_MODES = ("open", "request", "invite")
 REBUILD_MODES = ("", "overwrite-content")
 _CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
 _WEB_ACL_ARN = re.compile(r"^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/[\w-]+/[\w-]+$")
+_HTTPS_ORIGIN = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?$")
 _PRODUCT_CODE = re.compile(r"^[-a-zA-Z0-9/=:_.@]{1,255}$")
 _USAGE_PLAN_ID = re.compile(r"^[A-Za-z0-9]+$")
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
@@ -76,6 +77,7 @@ class DevPortal(Construct):
         identity_providers: Sequence[cognito.IUserPoolIdentityProvider] | None = None,
         email_sender: cognito.UserPoolEmail | None = None,
         catalog_requires_sign_in: bool = False,
+        try_it_out_origins: Sequence[str] | None = None,
         sync_on_deployment: bool = False,
         sync_schedule: events.Schedule | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
@@ -116,6 +118,9 @@ class DevPortal(Construct):
             Default: - Cognito's own sender, with its daily limit.
         :param catalog_requires_sign_in: Show the API catalog and specs to signed-in users only.
             Default: - False: anyone may browse the catalog and read the specs.
+        :param try_it_out_origins: Origins (``https://api.example.com``) of catalog APIs outside API Gateway's
+            ``execute-api`` domains, which Swagger UI's "Try it out" may call from the browser (the CSP's
+            connect-src). Default: - only the ``execute-api`` domains of the stack's region.
         :param sync_on_deployment: Export a shown API Gateway stage again whenever it is redeployed, and refresh
             tiers when a usage plan changes (needs a CloudTrail trail logging management events).
             Default: - False: admins click Update.
@@ -141,6 +146,7 @@ class DevPortal(Construct):
             static_asset_rebuild_mode=static_asset_rebuild_mode,
             marketplace=marketplace,
             web_acl_arn=web_acl_arn,
+            try_it_out_origins=try_it_out_origins,
         )
         stack = Stack.of(self)
         prefix = cognito_domain_prefix if cognito_domain_prefix is not None else self._default_domain_prefix()
@@ -209,6 +215,8 @@ class DevPortal(Construct):
         self.custom_domain.add_connect_source(self.backend.api_origin)
         # Swagger UI's "Try it out" calls the catalog's API Gateway stages of this region from the browser.
         self.custom_domain.add_connect_source(f"https://*.execute-api.{stack.region}.{stack.url_suffix}")
+        for origin in try_it_out_origins or ():
+            self.custom_domain.add_connect_source(origin)
 
         self._marketplace: Marketplace | None = None
         if marketplace is not None:
@@ -387,8 +395,16 @@ class DevPortal(Construct):
         static_asset_rebuild_mode: str,
         marketplace: MarketplaceOptions | None,
         web_acl_arn: str | None,
+        try_it_out_origins: Sequence[str] | None,
     ) -> None:
         problems = Problems(self)
+        for origin in try_it_out_origins or ():
+            if not is_token(origin) and not _HTTPS_ORIGIN.match(origin):
+                problems.add(
+                    "try_it_out_origins",
+                    origin,
+                    "use an https origin with no path, such as 'https://api.example.com'",
+                )
         for prop, name in (
             ("site_bucket_name", site_bucket_name),
             ("artifacts_bucket_name", artifacts_bucket_name),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -37,6 +38,7 @@ def every_option(stack: Stack) -> DevPortal:
         static_asset_rebuild_token="2026-12-03",
         marketplace=MarketplaceOptions(subscription_topic_arns=[TOPIC_ARN], product_codes={"abc123": "plan1"}),
         web_acl_arn=WEB_ACL_ARN,
+        try_it_out_origins=["https://api.example.com"],
         sync_on_deployment=True,
         sync_schedule=events.Schedule.rate(Duration.hours(6)),
     )
@@ -314,6 +316,24 @@ def test_full_portal_has_marketplace_feedback_and_domain(full_portal: tuple[Stac
     template.has_resource_properties("AWS::Cognito::UserPoolDomain", {"Domain": "example-portal"})
     template.has_output("CustomWebsiteURL", {"Value": "https://developer.example.com"})
     template.has_output("WebsiteURL", {"Value": "https://developer.example.com"})
+
+
+def test_the_csp_lets_try_it_out_reach_api_gateway_and_the_named_origins(
+    full_portal: tuple[Stack, DevPortal, Template],
+) -> None:
+    stack, _, template = full_portal
+    policy = template.find_resources("AWS::CloudFront::ResponseHeadersPolicy")
+    [headers] = policy.values()
+    csp = stack.resolve(
+        headers["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"][
+            "ContentSecurityPolicy"
+        ]
+    )
+    flattened = json.dumps(csp)
+    assert "connect-src 'self'" in flattened
+    assert "https://*.execute-api.eu-west-1." in flattened
+    assert "https://api.example.com" in flattened
+    assert "default-src 'self'" in flattened and "frame-ancestors 'none'" in flattened
 
 
 def test_default_cognito_prefix_differs_between_portals_and_avoids_reserved_words() -> None:

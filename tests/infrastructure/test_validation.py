@@ -187,6 +187,12 @@ def test_fails_when_a_product_code_maps_to_a_malformed_plan_id() -> None:
         )
 
 
+@pytest.mark.parametrize("origin", ["http://api.example.com", "https://api.example.com/v1", "api.example.com"])
+def test_fails_when_a_try_it_out_origin_is_not_an_https_origin(origin: str) -> None:
+    with pytest.raises(DevPortalValidationError, match=rf"try_it_out_origins='{origin}': use an https origin"):
+        portal(try_it_out_origins=[origin])
+
+
 def test_every_problem_is_reported_at_once_with_the_construct_path() -> None:
     with pytest.raises(DevPortalValidationError) as raised:
         portal(site_bucket_name="Bad_Name", admin_email="nope", account_registration_mode="closed")
