@@ -65,6 +65,7 @@ class DevPortal(Construct):
         site_bucket_name: str | None = None,
         artifacts_bucket_name: str | None = None,
         cognito_domain_prefix: str | None = None,
+        cognito_custom_domain: cognito.CustomDomainOptions | None = None,
         account_registration_mode: RegistrationMode = "open",
         allowed_email_domains: Sequence[str] | None = None,
         admin_email: str | None = None,
@@ -94,6 +95,9 @@ class DevPortal(Construct):
         :param cognito_domain_prefix: Prefix of the Cognito domain (``{prefix}.auth.{region}.amazoncognito.com``).
             Default: - derived from the stack name, this construct's path and the stack's id, so that two
             portals in one account and region never collide.
+        :param cognito_custom_domain: Serve Cognito's managed login and token endpoint at your own domain
+            (its ACM certificate must be in us-east-1); point the name at
+            ``identity.user_pool_domain.cloud_front_endpoint``. Default: - the ``cognito_domain_prefix`` domain.
         :param account_registration_mode: ``open`` (anyone registers), ``request`` (an admin approves each
             registration) or ``invite`` (only admins create accounts). Default: - ``open``.
         :param allowed_email_domains: Only addresses at these domains may register (``open`` and ``request``).
@@ -139,6 +143,7 @@ class DevPortal(Construct):
             site_bucket_name=site_bucket_name,
             artifacts_bucket_name=artifacts_bucket_name,
             cognito_domain_prefix=cognito_domain_prefix,
+            cognito_custom_domain=cognito_custom_domain,
             account_registration_mode=account_registration_mode,
             allowed_email_domains=allowed_email_domains,
             admin_email=admin_email,
@@ -149,13 +154,16 @@ class DevPortal(Construct):
             try_it_out_origins=try_it_out_origins,
         )
         stack = Stack.of(self)
-        prefix = cognito_domain_prefix if cognito_domain_prefix is not None else self._default_domain_prefix()
-
+        prefix: str | None = None
+        if cognito_custom_domain is not None:
+            cognito_base_url = f"https://{cognito_custom_domain.domain_name}"
+        else:
+            prefix = cognito_domain_prefix if cognito_domain_prefix is not None else self._default_domain_prefix()
+            cognito_base_url = f"https://{prefix}.auth.{stack.region}.amazoncognito.com"
         self._access_logs_bucket = (
             access_logs_bucket(self, "AccessLogsBucket", removal_policy=removal_policy) if access_logs else None
         )
 
-        cognito_base_url = f"https://{prefix}.auth.{stack.region}.amazoncognito.com"
         cognito_idp_url = f"https://cognito-idp.{stack.region}.{stack.url_suffix}"
 
         self._catalog = Catalog(
@@ -191,6 +199,7 @@ class DevPortal(Construct):
             account_registration_mode=account_registration_mode,
             allowed_email_domains=allowed_email_domains,
             cognito_domain_prefix=prefix,
+            cognito_custom_domain=cognito_custom_domain,
             callback_urls=[f"{origin}/" for origin in site_origins],
             existing_user_pool=existing_user_pool,
             portal_url=website_url,
@@ -388,6 +397,7 @@ class DevPortal(Construct):
         site_bucket_name: str | None,
         artifacts_bucket_name: str | None,
         cognito_domain_prefix: str | None,
+        cognito_custom_domain: cognito.CustomDomainOptions | None,
         account_registration_mode: str,
         allowed_email_domains: Sequence[str] | None,
         admin_email: str | None,
@@ -420,6 +430,12 @@ class DevPortal(Construct):
         ):
             problems.add("artifacts_bucket_name", artifacts_bucket_name, "use a name other than site_bucket_name")
 
+        if cognito_domain_prefix is not None and cognito_custom_domain is not None:
+            problems.add(
+                "cognito_custom_domain",
+                cognito_custom_domain.domain_name,
+                "give cognito_domain_prefix or cognito_custom_domain, not both",
+            )
         if cognito_domain_prefix is not None and not is_token(cognito_domain_prefix):
             problem = cognito_prefix_problem(cognito_domain_prefix)
             if problem:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk import CfnResource, Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_events as events
 from aws_cdk.assertions import Match, Template
 
@@ -334,6 +335,23 @@ def test_the_csp_lets_try_it_out_reach_api_gateway_and_the_named_origins(
     assert "https://*.execute-api.eu-west-1." in flattened
     assert "https://api.example.com" in flattened
     assert "default-src 'self'" in flattened and "frame-ancestors 'none'" in flattened
+
+
+def test_a_cognito_custom_domain_serves_the_login_and_joins_the_csp() -> None:
+    def with_login_domain(stack: Stack) -> DevPortal:
+        login = cognito.CustomDomainOptions(
+            domain_name="login.example.com",
+            certificate=acm.Certificate.from_certificate_arn(stack, "LoginCert", CERTIFICATE_ARN),
+        )
+        return DevPortal(stack, "DevPortal", cognito_custom_domain=login)
+
+    stack, _, template = portal_stack(with_login_domain)
+    template.has_resource_properties(
+        "AWS::Cognito::UserPoolDomain",
+        {"Domain": "login.example.com", "CustomDomainConfig": {"CertificateArn": CERTIFICATE_ARN}},
+    )
+    [headers] = template.find_resources("AWS::CloudFront::ResponseHeadersPolicy").values()
+    assert "https://login.example.com" in json.dumps(stack.resolve(headers["Properties"]))
 
 
 def test_default_cognito_prefix_differs_between_portals_and_avoids_reserved_words() -> None:

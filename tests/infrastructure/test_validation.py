@@ -7,6 +7,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_route53 as route53
 
 from devportal_constructs import CustomDomainOptions, DevPortal, DevPortalValidationError, MarketplaceOptions
@@ -206,3 +207,15 @@ def test_unresolved_tokens_are_not_validated() -> None:
     name = cdk.CfnParameter(stack, "BucketName").value_as_string
     email = cdk.CfnParameter(stack, "AdminEmail").value_as_string
     DevPortal(stack, "DevPortal", site_bucket_name=name, admin_email=email)
+
+
+def test_fails_when_a_cognito_prefix_comes_with_a_cognito_custom_domain() -> None:
+    stack = new_stack()
+    login = cognito.CustomDomainOptions(
+        domain_name="login.example.com",
+        certificate=acm.Certificate.from_certificate_arn(stack, "LoginCert", US_EAST_CERT),
+    )
+    with pytest.raises(
+        DevPortalValidationError, match=r"cognito_custom_domain='login.example.com': give cognito_domain"
+    ):
+        DevPortal(stack, "DevPortal", cognito_domain_prefix="portal", cognito_custom_domain=login)
