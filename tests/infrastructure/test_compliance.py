@@ -11,13 +11,12 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_events as events
 from aws_cdk import aws_route53 as route53
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint_file
 
 from devportal_constructs import CustomDomainOptions, DevPortal, MarketplaceOptions
-from tests.infrastructure.synth import new_app
+from tests.infrastructure.synth import every_option, new_app
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 TOPIC = "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-abc123"
@@ -29,26 +28,6 @@ def _domain(stack: cdk.Stack, **options: Any) -> CustomDomainOptions:
         domain_name="developer.example.com",
         certificate=acm.Certificate.from_certificate_arn(stack, "Certificate", CERT),
         **options,
-    )
-
-
-def _every_option(stack: cdk.Stack) -> None:
-    DevPortal(
-        stack,
-        "DevPortal",
-        site_bucket_name="example-portal-site",
-        artifacts_bucket_name="example-portal-artifacts",
-        cognito_domain_prefix="example-portal",
-        account_registration_mode="request",
-        allowed_email_domains=["example.com"],
-        admin_email="portal-admin@example.com",
-        custom_domain=_domain(stack, create_hosted_zone=True),
-        static_asset_rebuild_mode="overwrite-content",
-        static_asset_rebuild_token="token-2",
-        marketplace=MarketplaceOptions(subscription_topic_arns=[TOPIC]),
-        web_acl_arn=WEB_ACL,
-        sync_on_deployment=True,
-        sync_schedule=events.Schedule.rate(cdk.Duration.hours(6)),
     )
 
 
@@ -70,7 +49,7 @@ def _marketplace_eventbridge(stack: cdk.Stack) -> None:
 
 CONFIGURATIONS: dict[str, Callable[[cdk.Stack], None]] = {
     "no-props": lambda stack: DevPortal(stack, "DevPortal"),
-    "every-option": _every_option,
+    "every-option": every_option,
     "domain-in-existing-zone": _existing_zone,
     "domain-without-zone": lambda stack: DevPortal(stack, "DevPortal", custom_domain=_domain(stack)),
     "development-mode-no-access-logs": lambda stack: DevPortal(

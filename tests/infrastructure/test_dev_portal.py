@@ -6,43 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import CfnResource, Duration, Stack
+from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_events as events
 from aws_cdk.assertions import Match, Template
 
-from devportal_constructs import CustomDomainOptions, DevPortal, MarketplaceOptions
-from tests.infrastructure.synth import portal_stack
-
-CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
-TOPIC_ARN = "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-abc123"
-WEB_ACL_ARN = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/portal/a1b2c3d4"
-
-
-def every_option(stack: Stack) -> DevPortal:
-    return DevPortal(
-        stack,
-        "DevPortal",
-        site_bucket_name="example-portal-site",
-        artifacts_bucket_name="example-portal-artifacts",
-        cognito_domain_prefix="example-portal",
-        account_registration_mode="request",
-        allowed_email_domains=["example.com"],
-        admin_email="portal-admin@example.com",
-        custom_domain=CustomDomainOptions(
-            domain_name="developer.example.com",
-            certificate=acm.Certificate.from_certificate_arn(stack, "Certificate", CERTIFICATE_ARN),
-            create_hosted_zone=True,
-        ),
-        static_asset_rebuild_mode="overwrite-content",
-        static_asset_rebuild_token="2026-12-03",
-        marketplace=MarketplaceOptions(subscription_topic_arns=[TOPIC_ARN], product_codes={"abc123": "plan1"}),
-        web_acl_arn=WEB_ACL_ARN,
-        try_it_out_origins=["https://api.example.com"],
-        sync_on_deployment=True,
-        sync_schedule=events.Schedule.rate(Duration.hours(6)),
-    )
+from devportal_constructs import DevPortal
+from tests.infrastructure.synth import CERTIFICATE_ARN, TOPIC_ARN, WEB_ACL_ARN, every_option, portal_stack
 
 
 @pytest.fixture(scope="module")
