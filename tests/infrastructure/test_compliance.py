@@ -16,17 +16,13 @@ from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint_file
 
 from devportal_constructs import CustomDomainOptions, DevPortal, MarketplaceOptions
-from tests.infrastructure.synth import every_option, new_app
-
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
-TOPIC = "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-abc123"
-WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/portal/a1b2c3d4"
+from tests.infrastructure.synth import CERTIFICATE_ARN, every_option, new_app
 
 
 def _domain(stack: cdk.Stack, **options: Any) -> CustomDomainOptions:
     return CustomDomainOptions(
         domain_name="developer.example.com",
-        certificate=acm.Certificate.from_certificate_arn(stack, "Certificate", CERT),
+        certificate=acm.Certificate.from_certificate_arn(stack, "Certificate", CERTIFICATE_ARN),
         **options,
     )
 
