@@ -168,6 +168,10 @@ def pre_sign_up_event(
     return event
 
 
+def _confirmed_attributes(user_id: str, email: str) -> dict[str, str]:
+    return {"sub": user_id, "email": email, "email_verified": "true", "cognito:user_status": "CONFIRMED"}
+
+
 def post_confirmation_event(
     *,
     user_id: str,
@@ -176,12 +180,7 @@ def post_confirmation_event(
     source: str = "PostConfirmation_ConfirmSignUp",
     user_pool_id: str = f"{REGION}_testpool",
 ) -> dict[str, Any]:
-    attributes = {
-        "sub": user_id,
-        "email": email,
-        "email_verified": "true",
-        "cognito:user_status": "CONFIRMED",
-    }
+    attributes = _confirmed_attributes(user_id, email)
     return _trigger_event(source, username=username or user_id, user_pool_id=user_pool_id, attributes=attributes)
 
 
@@ -195,12 +194,7 @@ def pre_token_generation_event(
     user_pool_id: str = f"{REGION}_testpool",
 ) -> dict[str, Any]:
     """A version 2 pre token generation event, which carries the user's groups."""
-    attributes = {
-        "sub": user_id,
-        "email": email,
-        "email_verified": "true",
-        "cognito:user_status": "CONFIRMED",
-    }
+    attributes = _confirmed_attributes(user_id, email)
     event = _trigger_event(
         source, username=username or user_id, user_pool_id=user_pool_id, attributes=attributes, version="2"
     )
@@ -332,3 +326,18 @@ def add_user(
 def _typed(item: Mapping[str, Any]) -> dict[str, Any]:
     serializer = TypeSerializer()
     return {key: serializer.serialize(value) for key, value in item.items()}
+
+
+class CallsBackend:
+    """For test portals: `call` the backend as one of the portal's users, or anonymously."""
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        who: User | None = None,
+        *,
+        body: Any = None,
+        query: dict[str, str] | None = None,
+    ) -> Reply:
+        return call_backend(method, path, claims=None if who is None else who.claims(), body=body, query=query)

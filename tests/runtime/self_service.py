@@ -24,7 +24,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from tests.runtime.events import REGION, Reply, User, accounts_table, add_user, call_backend, user_pool
+from tests.runtime.events import REGION, CallsBackend, User, accounts_table, add_user, user_pool
 
 STACK = "portal-test"
 BUCKET = "portal-artifacts"
@@ -35,23 +35,12 @@ HIDDEN_API = "zzzzz00000_prod"
 
 
 @dataclass
-class SelfService:
+class SelfService(CallsBackend):
     monkeypatch: pytest.MonkeyPatch
     pool_id: str
     admin: User
     dev: User
     other: User
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        who: User | None = None,
-        *,
-        body: Any = None,
-        query: dict[str, str] | None = None,
-    ) -> Reply:
-        return call_backend(method, path, claims=None if who is None else who.claims(), body=body, query=query)
 
     def add(self, email: str, **kwargs: Any) -> User:
         return add_user(self.pool_id, email, **kwargs)

@@ -12,11 +12,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.runtime.events import REGION, Reply, User, accounts_table, add_user, call_backend, user_pool
+from tests.runtime.events import REGION, CallsBackend, User, accounts_table, add_user, user_pool
 
 
 @dataclass
-class Portal:
+class Portal(CallsBackend):
     pool_id: str
     monkeypatch: pytest.MonkeyPatch
     admin: User
@@ -28,17 +28,6 @@ class Portal:
         for key, value in env.items():
             self.monkeypatch.setenv(key, value)
         settings.cache_clear()
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        who: User | None = None,
-        *,
-        body: Any = None,
-        query: dict[str, str] | None = None,
-    ) -> Reply:
-        return call_backend(method, path, claims=None if who is None else who.claims(), body=body, query=query)
 
     def record(self, user_id: str) -> dict[str, Any] | None:
         table = boto3.resource("dynamodb", region_name=REGION).Table("accounts")
